@@ -1,0 +1,41 @@
+# Tessera — the two commands a newcomer needs are `make serve` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test test-fast lint bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## install: create .venv/ and install Tessera with its dev dependencies
+install: $(STAMP)
+
+## serve: install, migrate and start Tessera on http://127.0.0.1:8000, printing a secret URL
+serve: install
+	$(BIN)/tessera migrate
+	$(BIN)/tessera serve --no-migrate
+
+## test: install and run the whole suite (PostgreSQL, Redis and S3 variants where available)
+test: install
+	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## test-fast: the suite without end-to-end server tests
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+## bench: run the benchmarks (median ms and ratios to an in-process baseline)
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache tests/_artifacts

@@ -1,0 +1,3 @@
+"""Tessera: a self-hosted image service."""
+
+__version__ = "0.1.0"

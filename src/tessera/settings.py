@@ -1,0 +1,77 @@
+"""The one settings object, read from `TESSERA_*` environment variables.
+
+Built once by the CLI or by tests (`Settings(...)`) and passed down; no module keeps an instance.
+Every field carries a description: the README's configuration table is generated from them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("var"),
+        description="Directory for the SQLite database, local blobs and the server key.",
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite at `<data_dir>/tessera.db`. "
+        "PostgreSQL: `postgresql+psycopg://user@host/db`."
+    )
+    storage_url: str = Field(
+        "", description="Blob store: empty or a path/`file://` URL for a local directory "
+        "(default `<data_dir>/blobs`), or `s3://bucket/prefix`."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint (for MinIO, Ceph, moto...).")
+    s3_region: str | None = Field(None, description="S3 region.")
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
+    host: str = Field("127.0.0.1", description="Address `tessera serve` binds to.")
+    port: int = Field(8000, description="Port `tessera serve` binds to.")
+    public_url: str = Field(
+        "", description="Base URL clients reach Tessera at; default `http://<host>:<port>`."
+    )
+    cloud_name: str = Field("tessera", description="Cloudinary cloud name served by this instance.")
+    max_upload_bytes: int = Field(50_000_000, description="Largest accepted upload body (bytes).")
+    max_pixels: int = Field(100_000_000, description="Largest accepted image (width × height).")
+    max_frames: int = Field(1000, description="Most frames/pages accepted in one image.")
+    upload_timestamp_tolerance: int = Field(
+        3600, description="Seconds a signed upload timestamp stays valid (Cloudinary: 1 hour)."
+    )
+    notification_retries: int = Field(
+        3, description="Extra attempts to deliver a `notification_url` POST after a failure."
+    )
+    notification_retry_seconds: float = Field(
+        180.0, description="Base delay between notification attempts (grows linearly)."
+    )
+    secret_key: str = Field(
+        "", description="Server key signing Tessera's own tokens and encrypting client secrets "
+        "at rest; generated into `<data_dir>/server.key` on first start if empty. Every node of "
+        "a cluster needs the same value."
+    )
+    dev_mode: bool = Field(True, description="Development defaults (first secret printed, etc.).")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tessera.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the field descriptions."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "" if default in ("", None) else f"`{default}`"
+        rows.append(f"| `TESSERA_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
