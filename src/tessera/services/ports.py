@@ -1,0 +1,44 @@
+"""Protocols the use cases need from the outside world; adapters in `tessera.blobs` and
+`tessera.jobs` implement them. No implementation lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
+
+
+class BlobStore(Protocol):
+    """Immutable objects addressed by key (`originals/<sha256>`, `derived/…`).
+
+    `put` is atomic: a reader sees either no object or the complete one, never a partial write.
+    """
+
+    def put(self, key: str, source: BinaryIO, *, content_type: str | None = None) -> None:
+        """Store the stream under `key` atomically, replacing any existing object."""
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Store bytes under `key` atomically."""
+
+    def get_bytes(self, key: str) -> bytes:
+        """Whole object. Raises `tessera.errors.NotFound` if absent."""
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object. Raises `tessera.errors.NotFound` if absent."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int:
+        """Size in bytes. Raises `tessera.errors.NotFound` if absent."""
+
+    def delete(self, key: str) -> None:
+        """Remove the object; absent keys are not an error."""
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key starting with `prefix` (for tests, cleanup and audits)."""
+
+
+class Notifier(Protocol):
+    """Delivers webhook payloads in the background, retrying failures."""
+
+    def notify(self, url: str, payload: dict[str, object], api_secret: str) -> None:
+        """Queue one POST of `payload` to `url`; returns at once."""

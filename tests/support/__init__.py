@@ -1,0 +1,1 @@
+"""Test support shared by the whole suite, free of pytest so scripts and benchmarks can use it."""
