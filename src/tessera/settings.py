@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     notification_retry_seconds: float = Field(
         180.0, description="Base delay between notification attempts (grows linearly)."
     )
+    strict_transformations: bool = Field(
+        False, description="Serve unsigned `upload`-type URLs only for derivatives already "
+        "generated (Cloudinary's strict transformations)."
+    )
+    render_concurrency: int = Field(
+        2, description="Renders running at once (one per core is a good start)."
+    )
+    render_queue: int = Field(
+        32, description="Renders allowed to wait for a slot; beyond that, 503 with Retry-After."
+    )
+    render_timeout: float = Field(30.0, description="Seconds one render may take.")
     secret_key: str = Field(
         "", description="Server key signing Tessera's own tokens and encrypting client secrets "
         "at rest; generated into `<data_dir>/server.key` on first start if empty. Every node of "

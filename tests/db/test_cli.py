@@ -13,7 +13,7 @@ from tessera.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["secrets"], ["secrets", "create"],
+@pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["config"], ["secrets"], ["secrets", "create"],
                                   ["secrets", "list"], ["secrets", "revoke"]])
 def test_every_command_has_help(args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--help"])

@@ -10,7 +10,6 @@ import pytest
 from tessera.auth.signing import (
     api_sign,
     api_string_to_sign,
-    delivery_signature,
     notification_signature,
     response_signature,
     verify_upload_signature,
@@ -68,11 +67,3 @@ def test_notification_signature_vectors(case: dict) -> None:
     assert notification_signature(*args) == case["signature_sha1"]
     assert notification_signature(*args, algorithm="sha256") == case["signature_sha256"]
 
-
-def test_delivery_signature_worked_example() -> None:
-    # §8 worked example (case 91): the version segment is not signed.
-    to_sign = ("c_fit,h_1920,w_1920/fl_attachment/dpr_auto,q_auto,f_auto/fl_tiled,"
-               "l_private:d47e609177b4,w_200/c_fit,h_102,w_101/ba5a440dbe3d.jpg")
-    assert delivery_signature(to_sign, "abcd") == "PD3K3fq3"
-    with_version = to_sign.replace("/ba5a440dbe3d.jpg", "/v123123/ba5a440dbe3d.jpg")
-    assert delivery_signature(with_version, "abcd") == "CWIRPh5H"

@@ -2,12 +2,11 @@
 notification signature, computed exactly as the official SDKs compute them (grammar §9.2, §9.5).
 
 Comparisons are constant-time. Delivery-URL signatures live with the URL grammar
-(`tessera.grammar.url`), which owns the signed text.
+(`tessera.grammar.url`), which owns the signed text and builds the URLs.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -67,11 +66,3 @@ def notification_signature(body: str, timestamp: int | str, api_secret: str,
     """`X-Cld-Signature` of a webhook: hex digest of body + timestamp + secret."""
     return _ALGORITHMS[algorithm](f"{body}{timestamp}{api_secret}".encode()).hexdigest()
 
-
-def delivery_signature(to_sign: str, api_secret: str, *, algorithm: str = "sha1",
-                       long: bool = False) -> str:
-    """The `s--…--` characters of a delivery URL: URL-safe base64 of the digest of the signed
-    text + secret, 8 characters (32 with `long`, which implies SHA-256) (§8, case 91)."""
-    digest = _ALGORITHMS["sha256" if long else algorithm](
-        (to_sign + api_secret).encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[: 32 if long else 8]

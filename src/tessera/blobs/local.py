@@ -124,6 +124,12 @@ class LocalBlobStore:
         found = _walk_sorted(start, base, skip=None if directory else _STAGING_DIR)
         return (key for key in found if key.startswith(prefix))
 
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        if not path.is_file():
+            raise blob_not_found(key)
+        return path
+
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 import boto3
@@ -149,6 +150,10 @@ class S3BlobStore:
         # Validate now, not on the first next(): a bad prefix is a bug at the call site.
         validate_prefix(prefix)
         return self._list(self.prefix + prefix)
+
+    def local_path(self, key: str) -> Path | None:
+        validate_key(key)
+        return None  # remote objects are fetched by the caller, which caches them on disk
 
     def _list(self, full_prefix: str) -> Iterator[str]:
         paginator = self._client.get_paginator("list_objects_v2")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
@@ -35,6 +36,10 @@ class BlobStore(Protocol):
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with `prefix` (for tests, cleanup and audits)."""
+
+    def local_path(self, key: str) -> Path | None:
+        """A local file holding the object, if the store keeps one (libvips can then read it
+        in place); None for remote stores. Raises `tessera.errors.NotFound` if absent."""
 
 
 class Notifier(Protocol):

@@ -48,14 +48,42 @@ class Credentials:
 
 
 class SecretService:
-    def __init__(self, db: Database, box: SecretBox) -> None:
+    """Secrets and the organizations that own them.
+
+    Each organization is one Cloudinary cloud: the default organization answers to the
+    configured cloud name, every other one to its own id, so a delivery URL or an upload path
+    names exactly one organization and public ids never collide across them.
+    """
+
+    def __init__(self, db: Database, box: SecretBox, default_cloud: str = "tessera") -> None:
         self._db = db
         self._box = box
+        self.default_cloud = default_cloud
+
+    def cloud_of(self, organization_id: str) -> str:
+        return self.default_cloud if organization_id == DEFAULT_ORGANIZATION else organization_id
+
+    def organization_of(self, cloud: str) -> str | None:
+        """The organization serving `cloud`, or None if no organization has that cloud."""
+        if cloud == self.default_cloud:
+            return DEFAULT_ORGANIZATION
+        if cloud == DEFAULT_ORGANIZATION:  # the default organization only has its cloud name
+            return None
+        with self._db.uow() as uow:
+            return cloud if uow.organizations.get(cloud) is not None else None
+
+    def active_secrets(self, organization_id: str) -> list[str]:
+        """Every active secret of an organization (delivery signatures may use any of them)."""
+        with self._db.uow() as uow:
+            return [self._box.open(s.secret_encrypted) for s in uow.secrets.list(organization_id)
+                    if s.revoked_at is None]
 
     def create(self, name: str, organization_id: str = DEFAULT_ORGANIZATION) -> IssuedSecret:
         # Organization ids become blob-key segments: keep them to a safe alphabet.
         if not _ORG_ID.fullmatch(organization_id):
             raise BadRequest("Organization ids are 1-64 characters of A-Z a-z 0-9 . _ -")
+        if organization_id != DEFAULT_ORGANIZATION and organization_id == self.default_cloud:
+            raise BadRequest(f"{organization_id!r} is the default organization's cloud name")
         now = datetime.now(UTC)
         issued = IssuedSecret(id=str(uuid.uuid4()), secret=random.token_urlsafe(32),
                               organization_id=organization_id, name=name)

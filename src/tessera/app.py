@@ -1,0 +1,68 @@
+"""Composition root: `create_app(settings)` builds every adapter and service and the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tessera import __version__
+from tessera.auth.server_key import SecretBox, load_server_key
+from tessera.blobs import open_blob_store
+from tessera.db.uow import Database
+from tessera.http.deps import Services
+from tessera.http.errors import install_error_handlers
+from tessera.http.limits import BodyLimitMiddleware
+from tessera.http.routes import health, uploads
+from tessera.jobs.notify import ThreadNotifier
+from tessera.services.ports import BlobStore
+from tessera.services.secrets import SecretService
+from tessera.services.uploads import UploadConfig, UploadService
+from tessera.settings import Settings
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    return open_blob_store(settings.storage_url, data_dir=settings.data_dir,
+                           s3_endpoint_url=settings.s3_endpoint_url,
+                           s3_region=settings.s3_region,
+                           s3_access_key_id=settings.s3_access_key_id,
+                           s3_secret_access_key=settings.s3_secret_access_key)
+
+
+def build_secret_service(settings: Settings, db: Database) -> SecretService:
+    box = SecretBox(load_server_key(settings.secret_key, settings.data_dir))
+    return SecretService(db, box, default_cloud=settings.cloud_name)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    blobs = build_blob_store(settings)
+    secrets = build_secret_service(settings, db)
+    notifier = ThreadNotifier(retries=settings.notification_retries,
+                              retry_seconds=settings.notification_retry_seconds)
+    uploads_service = UploadService(
+        db, blobs, secrets, notifier,
+        UploadConfig(public_url=settings.resolved_public_url,
+                     max_pixels=settings.max_pixels, max_frames=settings.max_frames,
+                     timestamp_tolerance=settings.upload_timestamp_tolerance),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        notifier.close(wait=False)
+        db.dispose()
+
+    app = FastAPI(title="Tessera", version=__version__, lifespan=lifespan,
+                  description="Self-hosted image service: the SharinPix Image API and the "
+                  "Cloudinary upload and delivery protocol.")
+    app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
+                                  uploads=uploads_service)
+    app.state.notifier = notifier
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(uploads.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
+    return app

@@ -1,0 +1,102 @@
+"""The `tessera` command: serve, migrate, and manage client secrets."""
+
+from __future__ import annotations
+
+import typer
+
+from tessera.settings import Settings
+
+app = typer.Typer(help="Tessera, a self-hosted image service.", no_args_is_help=True,
+                  add_completion=False)
+secrets_app = typer.Typer(help="Manage client secrets (SharinPix secret = Cloudinary api key).",
+                          no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
+
+
+def _secret_service(settings: Settings):  # type: ignore[no-untyped-def]
+    from tessera.app import build_secret_service
+    from tessera.db.uow import Database
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return build_secret_service(settings, Database(settings.resolved_database_url))
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print every setting (TESSERA_* variable, default, meaning) as a Markdown table."""
+    from tessera.settings import settings_table
+
+    typer.echo(settings_table())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every database migration (idempotent)."""
+    from tessera.db.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Bind address (default TESSERA_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default TESSERA_PORT or 8000)."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate",
+                                       help="Apply migrations before starting."),
+) -> None:
+    """Start the HTTP server; in dev mode, print a ready-to-use secret URL."""
+    import uvicorn
+
+    from tessera.app import create_app
+    from tessera.db.migrate import upgrade
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate_first:
+        upgrade(settings.resolved_database_url)
+    if settings.dev_mode:
+        service = _secret_service(settings)
+        infos = [s for s in service.list() if s.revoked_at is None]
+        issued = (service.reveal(infos[0].id) if infos else service.create("default"))
+        typer.echo(f"Secret URL: {issued.url(settings.resolved_public_url)}")
+    typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="info", proxy_headers=True)
+
+
+@secrets_app.command("create")
+def secrets_create(
+    name: str = typer.Argument(..., help="A label for the secret, e.g. the client system."),
+    org: str = typer.Option("default", "--org", help="Organization that owns the secret."),
+) -> None:
+    """Create a secret and print its sharinpix:// URL (shown in full only here)."""
+    settings = Settings()
+    issued = _secret_service(settings).create(name, org)
+    typer.echo(issued.url(settings.resolved_public_url))
+
+
+@secrets_app.command("list")
+def secrets_list(
+    org: str = typer.Option(None, "--org", help="Only this organization's secrets."),
+) -> None:
+    """List secrets (ids and names, never the secret itself)."""
+    for info in _secret_service(Settings()).list(org):
+        state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+        typer.echo(f"{info.id}\t{info.organization_id}\t{info.name}\t{state}")
+
+
+@secrets_app.command("revoke")
+def secrets_revoke(secret_id: str = typer.Argument(..., help="The secret id (api_key).")) -> None:
+    """Revoke a secret: its tokens and signatures stop working at once."""
+    from tessera.errors import NotFound
+
+    try:
+        _secret_service(Settings()).revoke(secret_id)
+    except NotFound as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"revoked {secret_id}")

@@ -1,0 +1,33 @@
+"""Annotated dependencies: route signatures read like a spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tessera.db.uow import Database
+from tessera.services.ports import BlobStore
+from tessera.services.secrets import SecretService
+from tessera.services.uploads import UploadService
+from tessera.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything `create_app` wires, reachable from a route through `ServicesDep`."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    secrets: SecretService
+    uploads: UploadService
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,264 @@
+"""The Cloudinary upload use case: authenticate the signed request, probe and analyse the file,
+store the original and its row together, answer the upload result (grammar §9).
+
+Blob and row succeed or fail together: the blob is written before the commit and removed again
+if the commit fails and no other row references it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tessera.auth.signing import api_string_to_sign, response_signature, verify_upload_signature
+from tessera.db.models import Asset
+from tessera.db.uow import Database, UnitOfWork
+from tessera.errors import InvalidSignature, MissingParameter, NotFound, StaleRequest, Unauthorized
+from tessera.grammar.url import build_delivery_url
+from tessera.media.metadata import Analysis, analyse
+from tessera.media.probe import Probe, probe_file
+from tessera.services.ports import BlobStore, Notifier
+from tessera.services.secrets import Credentials, SecretService
+from tessera.services.upload_params import UploadParams, random_public_id
+
+
+@dataclass(frozen=True, slots=True)
+class UploadConfig:
+    public_url: str
+    max_pixels: int
+    max_frames: int
+    timestamp_tolerance: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """An uploaded file already spooled to a local temporary path (owned by the caller)."""
+
+    path: Path
+    filename: str
+
+
+def _digests(path: Path) -> tuple[str, str, int]:
+    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha256.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return sha256.hexdigest(), md5.hexdigest(), size
+
+
+def _filename_stem(filename: str) -> str:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+class UploadService:
+    def __init__(self, db: Database, blobs: BlobStore, secrets_: SecretService,
+                 notifier: Notifier, config: UploadConfig,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._secrets = secrets_
+        self._notifier = notifier
+        self._config = config
+        self._clock = clock
+
+    def authenticate(self, fields: Mapping[str, str]) -> Credentials:
+        """Verify api_key, signature and timestamp of a signed upload request.
+
+        Raises:
+            Unauthorized, InvalidSignature, StaleRequest: the request is not signed by a
+                known, active secret within the allowed time window.
+        """
+        api_key = fields.get("api_key")
+        if not api_key:
+            raise Unauthorized("Must supply api_key")
+        credentials = self._secrets.resolve(api_key)
+        if credentials is None:
+            raise Unauthorized(f"Unknown API key {api_key}")
+        signature = fields.get("signature")
+        if not signature:
+            raise InvalidSignature("Missing required parameter - signature")
+        if not verify_upload_signature(fields, signature, credentials.secret):
+            signed = {k: v for k, v in fields.items()
+                      if k not in ("file", "api_key", "signature", "cloud_name", "resource_type")}
+            raise InvalidSignature(
+                f"Invalid Signature {signature}. String to sign - '{api_string_to_sign(signed)}'.")
+        timestamp = fields.get("timestamp", "")
+        if not timestamp.isdigit():
+            raise MissingParameter("Missing required parameter - timestamp")
+        now = int(self._clock())
+        if now - int(timestamp) > self._config.timestamp_tolerance:
+            raise StaleRequest(f"Stale request - reported time is {timestamp} which is more "
+                               f"than {self._config.timestamp_tolerance // 60} minutes ago")
+        if int(timestamp) - now > self._config.timestamp_tolerance:
+            raise StaleRequest(f"Stale request - reported time is {timestamp} which is in "
+                               "the future")
+        return credentials
+
+    def upload(self, credentials: Credentials, params: UploadParams,
+               incoming: IncomingFile) -> dict[str, Any]:
+        """Store one original and return the Cloudinary upload result.
+
+        Raises:
+            ImageRejected, ImageTooLarge: the file is not an acceptable image.
+        """
+        probe = probe_file(incoming.path, max_pixels=self._config.max_pixels,
+                           max_frames=self._config.max_frames)
+        analysis = analyse(incoming.path, probe, faces=params.faces)
+        sha256, md5, size = _digests(incoming.path)
+        org = credentials.organization_id
+        blob_key = f"originals/{org}/{sha256[:2]}/{sha256}"
+        public_id = params.public_id or None
+        now = datetime.now(UTC).replace(microsecond=0)
+        version = int(self._clock())
+        original_filename = _filename_stem(params.filename_override or incoming.filename)
+
+        with self._db.uow() as uow:
+            existing = (uow.assets.find(org, "image", params.type, public_id)
+                        if public_id else None)
+            if existing is not None and not params.overwrite:
+                result = self._result(existing, credentials, params)
+                result["existing"] = True
+                return result
+            wrote_blob = not self._blobs.exists(blob_key)
+            asset = existing or Asset(organization_id=org, resource_type="image",
+                                      type=params.type, asset_id=uuid.uuid4().hex)
+            if existing is not None and existing.version >= version:
+                version = existing.version + 1  # versions must change on every overwrite
+            asset.public_id = public_id or self._fresh_public_id(uow, org, params.type)
+            _fill(asset, probe, analysis, version=version, md5=md5, size=size,
+                  blob_key=blob_key, original_filename=original_filename,
+                  tags=list(params.tags), context=params.context, created_at=now)
+            if existing is None:
+                uow.assets.add(asset)
+            try:
+                if wrote_blob:
+                    with incoming.path.open("rb") as handle:
+                        self._blobs.put(blob_key, handle, content_type=probe.mime)
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                if wrote_blob and not uow.assets.is_blob_referenced(blob_key):
+                    self._blobs.delete(blob_key)
+                raise
+            result = self._result(asset, credentials, params)
+            if existing is not None:
+                result["overwritten"] = True
+
+        if params.notification_url:
+            payload: dict[str, object] = {"notification_type": "upload",
+                                          "timestamp": version, **result}
+            self._notifier.notify(params.notification_url, payload, credentials.secret)
+        return result
+
+    def _fresh_public_id(self, uow: UnitOfWork, org: str, type_: str) -> str:
+        while True:
+            candidate = random_public_id()
+            if uow.assets.find(org, "image", type_, candidate) is None:
+                return candidate
+
+    def delivery_url(self, asset: Asset, api_secret: str) -> str:
+        """The original's URL; private and authenticated ones are signed, as Cloudinary does."""
+        return build_delivery_url(asset.public_id,
+                                  cloud=self._secrets.cloud_of(asset.organization_id),
+                                  type=asset.type, format=asset.format, version=asset.version,
+                                  sign_url=asset.type != "upload", api_secret=api_secret,
+                                  base_url=self._config.public_url)
+
+    def _result(self, asset: Asset, credentials: Credentials,
+                params: UploadParams) -> dict[str, Any]:
+        analysis = asset.analysis
+        url = self.delivery_url(asset, credentials.secret)
+        result: dict[str, Any] = {
+            "asset_id": asset.asset_id,
+            "public_id": asset.public_id,
+            "version": asset.version,
+            "version_id": asset.version_id,
+            "signature": response_signature(asset.public_id, asset.version, credentials.secret),
+            "width": asset.width,
+            "height": asset.height,
+            "format": asset.format,
+            "resource_type": asset.resource_type,
+            "created_at": asset.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tags": list(asset.tags),
+            "pages": asset.pages,
+            "bytes": asset.bytes,
+            "type": asset.type,
+            "etag": asset.etag,
+            "placeholder": False,
+            "url": url,
+            # Tessera serves one scheme; secure_url is https only when the public URL is.
+            "secure_url": url,
+            "access_mode": "public",
+            "original_filename": asset.original_filename,
+            "api_key": credentials.secret_id,
+            "semi_transparent": analysis["semi_transparent"],
+            "grayscale": analysis["grayscale"],
+            "illustration_score": analysis["illustration_score"],
+        }
+        if asset.context:
+            result["context"] = {"custom": dict(asset.context)}
+        if params.image_metadata:
+            result["image_metadata"] = dict(analysis["image_metadata"])
+        if params.colors:
+            result["colors"] = [list(c) for c in analysis["colors"]]
+            result["predominant"] = {k: [list(p) for p in v]
+                                     for k, v in analysis["predominant"].items()}
+        if params.phash:
+            result["phash"] = analysis["phash"]
+        if params.faces:
+            result["faces"] = [list(f) for f in analysis["faces"]]
+            result["coordinates"] = {"faces": [list(f) for f in analysis["faces"]]}
+        return result
+
+    def get(self, organization_id: str, type_: str, public_id: str) -> Asset:
+        with self._db.uow() as uow:
+            asset = uow.assets.find(organization_id, "image", type_, public_id)
+            if asset is None:
+                raise NotFound(f"Resource not found - {public_id}")
+            return asset
+
+
+def _fill(asset: Asset, probe: Probe, analysis: Analysis, *, version: int, md5: str, size: int,
+          blob_key: str, original_filename: str, tags: list[str], context: dict[str, str],
+          created_at: datetime) -> None:
+    asset.version = version
+    asset.version_id = secrets.token_hex(16)
+    asset.format = probe.format
+    # Cloudinary reports the size as displayed, i.e. after EXIF orientation.
+    asset.width = probe.display_width
+    asset.height = probe.display_height
+    asset.pages = probe.frames
+    asset.bytes = size
+    asset.etag = md5
+    asset.blob_key = blob_key
+    asset.original_filename = original_filename
+    asset.tags = tags
+    asset.context = context
+    asset.created_at = created_at
+    asset.analysis = {
+        "mime": probe.mime,
+        "orientation": probe.orientation,
+        "raw_width": probe.width,
+        "raw_height": probe.height,
+        "has_alpha": probe.has_alpha,
+        "image_metadata": analysis.image_metadata,
+        "gps": list(analysis.gps) if analysis.gps else None,
+        "datetime_original": analysis.datetime_original,
+        "colors": [list(c) for c in analysis.colors],
+        "predominant": {k: [list(p) for p in v] for k, v in analysis.predominant.items()},
+        "phash": analysis.phash,
+        "faces": [list(f) for f in analysis.faces],
+        "semi_transparent": analysis.semi_transparent,
+        "grayscale": analysis.grayscale,
+        "illustration_score": analysis.illustration_score,
+    }

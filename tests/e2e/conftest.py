@@ -1,0 +1,86 @@
+"""A real Tessera server process (`tessera serve`) per back end, driven over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    api_key: str
+    api_secret: str
+    env: dict[str, str]
+    data_dir: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    database, storage = request.param
+    data_dir = tmp_path_factory.mktemp(f"e2e-{database}-{storage}")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    env.update(TESSERA_DATA_DIR=str(data_dir), TESSERA_PORT=str(port),
+               TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1")
+    if database == "postgres":
+        env["TESSERA_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    if storage == "s3":
+        from tessera.blobs.s3 import S3BlobStore
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"e2e-{uuid.uuid4().hex[:12]}"
+        S3BlobStore(bucket, "", endpoint_url=endpoint, region="us-east-1",
+                    access_key_id="test", secret_access_key="test").ensure_bucket()  # noqa: S106
+        env.update(TESSERA_STORAGE_URL=f"s3://{bucket}/tessera", TESSERA_S3_ENDPOINT_URL=endpoint,
+                   TESSERA_S3_REGION="us-east-1", TESSERA_S3_ACCESS_KEY_ID="test",
+                   TESSERA_S3_SECRET_ACCESS_KEY="test")
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([str(BIN / "tessera"), "serve"], env=env, stdout=log,  # noqa: S603
+                               stderr=subprocess.STDOUT)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("server did not start:\n" + (data_dir / "server.log").read_text())
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        output = (data_dir / "server.log").read_text()
+        match = re.search(r"Secret URL: sharinpix://([^:]+):([^@]+)@127\.0\.0\.1:(\d+)/api/v1",
+                          output)
+        assert match, output
+        assert int(match.group(3)) == port
+        yield Server(base_url, match.group(1), match.group(2), env, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
