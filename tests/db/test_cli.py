@@ -13,8 +13,9 @@ from tessera.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["config"], ["secrets"], ["secrets", "create"],
-                                  ["secrets", "list"], ["secrets", "revoke"]])
+@pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["config"], ["secrets"],
+                                  ["secrets", "create"], ["secrets", "list"],
+                                  ["secrets", "revoke"]])
 def test_every_command_has_help(args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0, result.output
