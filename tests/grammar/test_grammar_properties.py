@@ -90,7 +90,11 @@ def test_respelled_layers_keep_their_literal(component: Component) -> None:
               for param in serialize_component(component).split(",")]
     text = ",".join(params)
     parsed = parse_component(text)
-    assert parsed.overlay is not None and parsed.overlay.literal == spelled[2:]
+    canonical = next(p for p in serialize_component(component).split(",") if p.startswith("l_"))
+    # Escaping every byte can give the canonical spelling itself (id "%" is "%25" either way):
+    # then there is no other spelling to keep.
+    expected_literal = None if spelled == canonical else spelled[2:]
+    assert parsed.overlay is not None and parsed.overlay.literal == expected_literal
     assert serialize_component(parsed) == text
     assert parsed.canonical() == component.canonical()
     assert serialize_component(parsed, canonical=True) == serialize_component(component)
