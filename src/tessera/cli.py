@@ -72,10 +72,14 @@ def serve(
 def secrets_create(
     name: str = typer.Argument(..., help="A label for the secret, e.g. the client system."),
     org: str = typer.Option("default", "--org", help="Organization that owns the secret."),
+    secret_id: str = typer.Option(None, "--id", help="Import: keep this existing id."),
+    secret: str = typer.Option(None, "--secret", envvar="TESSERA_IMPORT_SECRET",
+                               help="Import: keep this existing secret (better passed in "
+                               "TESSERA_IMPORT_SECRET than on the command line)."),
 ) -> None:
-    """Create a secret and print its sharinpix:// URL (shown in full only here)."""
+    """Create (or import) a secret and print its sharinpix:// URL (shown in full only here)."""
     settings = Settings()
-    issued = _secret_service(settings).create(name, org)
+    issued = _secret_service(settings).create(name, org, secret_id=secret_id, secret=secret)
     typer.echo(issued.url(settings.resolved_public_url))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 from tessera.auth.server_key import SecretBox
 from tessera.db.migrate import upgrade
 from tessera.db.uow import Database
-from tessera.errors import BadRequest, NotFound, TesseraError
+from tessera.errors import BadRequest, Conflict, NotFound, TesseraError
 from tessera.services.secrets import SecretService
 
 KEY = "k" * 48
@@ -52,3 +52,14 @@ def test_secret_is_encrypted_at_rest(service: SecretService, database_url: str) 
 def test_organization_ids_are_restricted(service: SecretService) -> None:
     with pytest.raises(BadRequest):
         service.create("x", "../other")
+
+
+def test_import_an_existing_pair(service: SecretService) -> None:
+    issued = service.create("legacy", "demo", secret_id="1234", secret="abcd")
+    assert (issued.id, issued.secret) == ("1234", "abcd")
+    credentials = service.resolve("1234")
+    assert credentials is not None and credentials.secret == "abcd"
+    with pytest.raises(Conflict):
+        service.create("again", "demo", secret_id="1234", secret="efgh")
+    with pytest.raises(BadRequest):
+        service.create("bad", "demo", secret_id="a/b", secret="abcd")

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from tessera.auth.server_key import SecretBox
 from tessera.db.models import ClientSecret, Organization
 from tessera.db.uow import Database
-from tessera.errors import BadRequest, NotFound
+from tessera.errors import BadRequest, Conflict, NotFound
 
 DEFAULT_ORGANIZATION = "default"
 _ORG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SECRET_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +79,29 @@ class SecretService:
             return [self._box.open(s.secret_encrypted) for s in uow.secrets.list(organization_id)
                     if s.revoked_at is None]
 
-    def create(self, name: str, organization_id: str = DEFAULT_ORGANIZATION) -> IssuedSecret:
+    def create(self, name: str, organization_id: str = DEFAULT_ORGANIZATION, *,
+               secret_id: str | None = None, secret: str | None = None) -> IssuedSecret:
+        """A new secret; `secret_id`/`secret` import an existing pair (a SharinPix or
+        Cloudinary account moving here keeps its clients' configuration)."""
         # Organization ids become blob-key segments: keep them to a safe alphabet.
         if not _ORG_ID.fullmatch(organization_id):
             raise BadRequest("Organization ids are 1-64 characters of A-Z a-z 0-9 . _ -")
         if organization_id != DEFAULT_ORGANIZATION and organization_id == self.default_cloud:
             raise BadRequest(f"{organization_id!r} is the default organization's cloud name")
         now = datetime.now(UTC)
-        issued = IssuedSecret(id=str(uuid.uuid4()), secret=random.token_urlsafe(32),
+        if secret is not None and len(secret) < 4:
+            raise BadRequest("An imported secret must have at least 4 characters")
+        if secret_id is not None and not _SECRET_ID.fullmatch(secret_id):
+            raise BadRequest("Secret ids are 1-64 characters of A-Z a-z 0-9 . _ -")
+        issued = IssuedSecret(id=secret_id or str(uuid.uuid4()),
+                              secret=secret or random.token_urlsafe(32),
                               organization_id=organization_id, name=name)
         with self._db.uow() as uow:
             if uow.organizations.get(organization_id) is None:
                 uow.organizations.add(Organization(id=organization_id, name=organization_id,
                                                    created_at=now))
+            if uow.secrets.get(issued.id) is not None:
+                raise Conflict(f"A secret with id {issued.id} exists already")
             uow.secrets.add(ClientSecret(id=issued.id, organization_id=organization_id,
                                          name=name, secret_encrypted=self._box.seal(issued.secret),
                                          created_at=now))
