@@ -52,6 +52,7 @@ def serve(
 
     from tessera.app import create_app
     from tessera.db.migrate import upgrade
+    from tessera.services.secrets import DEFAULT_ORGANIZATION
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)
@@ -60,7 +61,7 @@ def serve(
         upgrade(settings.resolved_database_url)
     if settings.dev_mode:
         service = _secret_service(settings)
-        infos = [s for s in service.list() if s.revoked_at is None]
+        infos = [s for s in service.list(DEFAULT_ORGANIZATION) if s.revoked_at is None]
         issued = (service.reveal(infos[0].id) if infos else service.create("default"))
         typer.echo(f"Secret URL: {issued.url(settings.resolved_public_url)}")
     typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs)")
