@@ -14,9 +14,15 @@ from tessera.db.uow import Database
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
+from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, uploads
+from tessera.http.routes import metrics as metrics_routes
 from tessera.jobs.notify import ThreadNotifier
+from tessera.metrics import Metrics
+from tessera.render.limits import RenderLimits
 from tessera.services.ports import BlobStore
+from tessera.services.delivery import DeliveryService
+from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
@@ -42,11 +48,21 @@ def create_app(settings: Settings) -> FastAPI:
     secrets = build_secret_service(settings, db)
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
+    metrics = Metrics()
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
                      timestamp_tolerance=settings.upload_timestamp_tolerance),
+        metrics,
+    )
+
+    delivery = DeliveryService(
+        db, blobs, secrets, metrics, cache_dir=settings.data_dir / "cache",
+        limits=RenderLimits(max_pixels=settings.max_pixels,
+                            deadline_seconds=settings.render_timeout),
+        gate=RenderGate(settings.render_concurrency, settings.render_queue),
+        strict_transformations=settings.strict_transformations,
     )
 
     @asynccontextmanager
@@ -59,10 +75,13 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Self-hosted image service: the SharinPix Image API and the "
                   "Cloudinary upload and delivery protocol.")
     app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
-                                  uploads=uploads_service)
+                                  uploads=uploads_service, delivery=delivery, metrics=metrics)
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
+    # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
+    app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
     return app

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tessera.db.uow import Database
+from tessera.metrics import Metrics
+from tessera.services.delivery import DeliveryService
 from tessera.services.ports import BlobStore
 from tessera.services.secrets import SecretService
 from tessera.services.uploads import UploadService
@@ -23,6 +25,8 @@ class Services:
     blobs: BlobStore
     secrets: SecretService
     uploads: UploadService
+    delivery: DeliveryService
+    metrics: Metrics
 
 
 def get_services(request: Request) -> Services:

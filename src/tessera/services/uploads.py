@@ -24,6 +24,7 @@ from tessera.errors import InvalidSignature, MissingParameter, NotFound, StaleRe
 from tessera.grammar.url import build_delivery_url
 from tessera.media.metadata import Analysis, analyse
 from tessera.media.probe import Probe, probe_file
+from tessera.metrics import Metrics
 from tessera.services.ports import BlobStore, Notifier
 from tessera.services.secrets import Credentials, SecretService
 from tessera.services.upload_params import UploadParams, random_public_id
@@ -62,8 +63,9 @@ def _filename_stem(filename: str) -> str:
 
 class UploadService:
     def __init__(self, db: Database, blobs: BlobStore, secrets_: SecretService,
-                 notifier: Notifier, config: UploadConfig,
+                 notifier: Notifier, config: UploadConfig, metrics: Metrics,
                  clock: Callable[[], float] = time.time) -> None:
+        self._metrics = metrics
         self._db = db
         self._blobs = blobs
         self._secrets = secrets_
@@ -153,6 +155,8 @@ class UploadService:
             result = self._result(asset, credentials, params)
             if existing is not None:
                 result["overwritten"] = True
+        self._metrics.uploads.inc()
+        self._metrics.upload_bytes.inc(size)
 
         if params.notification_url:
             payload: dict[str, object] = {"notification_type": "upload",

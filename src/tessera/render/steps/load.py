@@ -1,0 +1,34 @@
+"""Decode step: the source's pixels through `tessera.media.decode.load_image` (the one safe
+loader), shrunk on load where the plan allows, and the early scale that goes with it.
+
+Owns the decode options (page, frames, access, shrink) and `prescale`, which scales a freshly
+decoded image straight to the first component's size before it is oriented, as libvips'
+thumbnail does (shrink-on-load leaves at most a factor of two for this resize). It checks no
+budgets (the pipeline does) and never opens files another way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyvips
+
+from tessera.media.decode import Access, load_image
+from tessera.media.probe import Probe
+from tessera.render.plan import SourcePlan
+from tessera.render.steps.resize import scale
+
+
+def decode(path: Path, probe: Probe, plan: SourcePlan) -> pyvips.Image:
+    """The frames `plan` selects, before orientation. Sequential access unless several
+    frames are split apart later (frames are cut out of one tall image)."""
+    access: Access = "sequential" if plan.frames == 1 else "random"
+    return load_image(path, probe, page=plan.page, n=plan.frames, access=access,
+                      shrink=plan.shrink)
+
+
+def prescale(img: pyvips.Image, plan: SourcePlan) -> pyvips.Image:
+    """Scale to the first component's size in decoded orientation (pre-orientation)."""
+    if plan.prescale is None:
+        return img
+    return scale(img, plan.prescale)

@@ -1,0 +1,35 @@
+"""Resize step: scale to the planned size exactly (grammar §3 `scale_to`).
+
+Owns resampling: lanczos3 as libvips' thumbnail, alpha premultiplied around the resize so
+transparent pixels do not bleed dark fringes, and an exact final size whatever libvips'
+rounding does. It does not decide sizes (tessera.render.geometry does).
+"""
+
+from __future__ import annotations
+
+import pyvips
+
+from tessera.render.geometry import Size
+from tessera.render.plan import ComponentPlan
+
+
+def resize(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
+    target = plan.geometry.scale_to
+    return img if target is None else scale(img, target)
+
+
+def scale(img: pyvips.Image, target: Size) -> pyvips.Image:
+    """`img` resampled to exactly `target`."""
+    if (img.width, img.height) == (target.width, target.height):
+        return img
+    has_alpha = img.hasalpha()
+    work = img.premultiply() if has_alpha else img
+    out = work.resize(target.width / img.width, vscale=target.height / img.height,
+                      kernel="lanczos3")
+    if has_alpha:
+        out = out.unpremultiply().cast("uchar")
+    if (out.width, out.height) != (target.width, target.height):
+        # libvips rounds the output size on its own; settle the last pixel here.
+        out = out.embed(0, 0, max(out.width, target.width), max(out.height, target.height),
+                        extend="copy").crop(0, 0, target.width, target.height)
+    return out.copy(interpretation="srgb")
