@@ -1,0 +1,261 @@
+"""The delivery use case: a Cloudinary delivery path → the bytes to send (grammar §1, §8).
+
+Order of checks: parse the path (400), find the cloud and image (404), check the signature
+(401), negotiate the output from the request's hints, then serve the original, a cached
+derivative, or a fresh render (single flight, bounded). Derivatives are keyed by
+(organization, type, public_id, version, canonical transformation, negotiated output), so a
+re-upload (new version) or a deletion makes old ones unreachable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tessera.db.models import Asset
+from tessera.db.uow import Database
+from tessera.errors import NotFound, Unauthorized
+from tessera.grammar.ast import DeliveryType, Flag, ImageLayer, Transformation
+from tessera.grammar.parse import parse_component
+from tessera.grammar.serialize import serialize
+from tessera.grammar.url import DeliveryPath, parse_delivery_path, verify_delivery_signature
+from tessera.media.probe import Probe
+from tessera.metrics import Metrics
+from tessera.render.limits import RenderLimits
+from tessera.media.sniff import sniff
+from tessera.render.pipeline import (
+    ClientHints,
+    Negotiated,
+    Rendered,
+    Source,
+    negotiate,
+    render,
+)
+from tessera.services.ports import BlobStore
+from tessera.services.render_gate import RenderGate
+from tessera.services.secrets import SecretService
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=3600"
+_MIME = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+                  "webp": "image/webp", "avif": "image/avif", "heic": "image/heic",
+                  "tiff": "image/tiff", "bmp": "image/bmp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What the route sends: `data` is None for a 304."""
+
+    data: bytes | None
+    mime: str
+    etag: str
+    cache_control: str
+    vary: tuple[str, ...]
+    attachment: str | None
+    rendered: bool
+
+
+def source_of(asset: Asset, path: Path) -> Source:
+    """The renderer's view of a stored original, from its row (no re-probing)."""
+    facts = asset.analysis
+    probe = Probe(format=asset.format, mime=facts.get("mime") or _MIME.get(
+        asset.format, "application/octet-stream"), width=facts["raw_width"],
+        height=facts["raw_height"], orientation=facts["orientation"],
+        display_width=asset.width, display_height=asset.height, frames=asset.pages,
+        has_alpha=facts["has_alpha"])
+    faces = tuple(tuple(int(v) for v in box) for box in facts.get("faces") or ())
+    return Source(path=path, probe=probe, faces=faces)  # type: ignore[arg-type]
+
+
+class DeliveryService:
+    def __init__(self, db: Database, blobs: BlobStore, secrets: SecretService,
+                 metrics: Metrics, *, cache_dir: Path, limits: RenderLimits, gate: RenderGate,
+                 strict_transformations: bool = False) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._secrets = secrets
+        self._metrics = metrics
+        self._cache_dir = cache_dir
+        self._limits = limits
+        self._gate = gate
+        self._strict = strict_transformations
+
+    def deliver(self, raw_path: str, hints: ClientHints,
+                if_none_match: str | None = None) -> Delivered:
+        """Raises GrammarError/BadRequest (400), Unauthorized (401), NotFound (404), Busy (503)."""
+        path = parse_delivery_path(raw_path)
+        organization_id = self._secrets.organization_of(path.cloud)
+        if organization_id is None:
+            raise NotFound(f"Unknown cloud {path.cloud}")
+        if path.resource_type != "image":
+            raise NotFound(f"Unsupported resource type {path.resource_type}")
+        try:
+            asset = self._find(organization_id, path.type, path.public_id)
+        except NotFound:
+            _explain_unparsed_component(path)
+            raise
+        # The version only busts caches: Cloudinary serves the current asset whatever the number
+        # (the seeds use v123123; the SDKs add v1 to ids with folders, §1.1). Only the exact
+        # current version is immutable, so an old or made-up number is never cached for good.
+        signed = self._check_signature(path, organization_id)
+        transformation = path.transformation
+        self._check_access(path, transformation, signed)
+
+        negotiated = negotiate(transformation, path.extension, asset.format, hints)
+        attachment = _attachment_name(transformation, path, asset.format)
+        cache_control = IMMUTABLE if path.version == asset.version else REVALIDATE
+        vary = tuple(sorted(negotiated.vary))
+
+        if self._is_original(transformation, negotiated, asset):
+            etag = f'"{asset.etag}"'
+            if _matches(if_none_match, etag):
+                return Delivered(None, _MIME[asset.format], etag, cache_control, vary,
+                                 attachment, False)
+            return Delivered(self._blobs.get_bytes(asset.blob_key), _MIME[asset.format],
+                             etag, cache_control, vary, attachment, False)
+
+        digest = _derivative_digest(asset, transformation, negotiated)
+        # No extension in the key: with f_auto the format can depend on the pixels (PNG when
+        # the result has alpha), so a cached derivative's type is read from its magic bytes.
+        key = f"derived/{organization_id}/{digest[:2]}/{digest}"
+        etag = f'"{digest[:32]}"'
+        if _matches(if_none_match, etag):
+            return Delivered(None, _mime_of_format(negotiated.format), etag, cache_control,
+                             vary, attachment, False)
+        if self._blobs.exists(key):
+            self._metrics.cache_hits.inc()
+            data = self._blobs.get_bytes(key)
+            return Delivered(data, _mime_of(data), etag, cache_control, vary,
+                             _attachment_name(transformation, path, sniff(data[:64]).format),
+                             False)
+        if self._strict and not signed and transformation.components:
+            raise Unauthorized("Strict transformations: this derivative must be requested "
+                               "with a signed URL first")
+
+        def work() -> Rendered:
+            started = time.perf_counter()
+            rendered = render(self._source(asset), transformation, negotiated,
+                              resolve_layer=lambda layer: self._layer(organization_id, layer),
+                              limits=self._limits)
+            self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
+            self._metrics.renders.inc()
+            self._metrics.render_seconds.observe(time.perf_counter() - started)
+            return rendered
+
+        rendered, _ = self._gate.run(key, work)
+        return Delivered(rendered.data, rendered.mime, etag, cache_control, vary,
+                         _attachment_name(transformation, path, rendered.format), True)
+
+    # -- access -------------------------------------------------------------------------------
+
+    def _check_signature(self, path: DeliveryPath, organization_id: str) -> bool:
+        if path.signature is None:
+            return False
+        for secret in self._secrets.active_secrets(organization_id):
+            if verify_delivery_signature(path.signed_text, path.signature, secret):
+                return True
+        raise Unauthorized("Invalid signature")
+
+    @staticmethod
+    def _check_access(path: DeliveryPath, transformation: Transformation, signed: bool) -> None:
+        if signed:
+            return
+        if path.type in ("private", "authenticated"):
+            raise Unauthorized(f"{path.type} images need a signed URL")
+        for component in transformation.components:
+            for layer in (component.overlay, component.underlay):
+                if isinstance(layer, ImageLayer) and layer.type is not DeliveryType.UPLOAD:
+                    raise Unauthorized(f"l_{layer.type.value}: layers need a signed URL")
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _find(self, organization_id: str, type_: str, public_id: str) -> Asset:
+        with self._db.uow() as uow:
+            asset = uow.assets.find(organization_id, "image", type_, public_id)
+        if asset is None:
+            raise NotFound(f"Resource not found - {public_id}")
+        return asset
+
+    def _layer(self, organization_id: str, layer: ImageLayer) -> Source:
+        asset = self._find(organization_id, layer.type.value, layer.public_id)
+        return self._source(asset)
+
+    def _source(self, asset: Asset) -> Source:
+        return source_of(asset, self._original_path(asset.blob_key))
+
+    def _original_path(self, blob_key: str) -> Path:
+        """A local file of the original: the blob itself, or a cached copy of a remote one."""
+        local = self._blobs.local_path(blob_key)
+        if local is not None:
+            return local
+        cached = self._cache_dir / "originals" / blob_key
+        if cached.exists():
+            return cached
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, staged = tempfile.mkstemp(dir=cached.parent, prefix=".fetch-")
+        try:
+            with os.fdopen(fd, "wb") as out, self._blobs.open(blob_key) as source:
+                while chunk := source.read(1 << 20):
+                    out.write(chunk)
+            os.replace(staged, cached)  # originals are immutable: a rename is all the sync needed
+        except BaseException:
+            Path(staged).unlink(missing_ok=True)
+            raise
+        return cached
+
+    @staticmethod
+    def _is_original(transformation: Transformation, negotiated: Negotiated,
+                     asset: Asset) -> bool:
+        # SVG is never served as SVG from our origin (script in SVG runs there): always render.
+        return (not transformation.components and asset.format != "svg"
+                and negotiated.format == asset.format)
+
+
+_COMPONENT_LIKE = re.compile(r"^(?:[a-z]{1,3}|\$\w+)_[^,/]*(?:,(?:[a-z]{1,3}|\$\w+)_[^,/]*)*$")
+
+
+def _explain_unparsed_component(path: DeliveryPath) -> None:
+    """Without a version segment a malformed component is read as part of the public id
+    (§1.2 step 4); when the image is then missing and the first id segment looks like
+    `key_value,…`, the useful answer is the grammar error, not a 404."""
+    first = path.public_id.split("/", 1)[0]
+    if "/" in path.public_id and _COMPONENT_LIKE.match(first):
+        parse_component(first, index=len(path.transformation.components) + 1)
+
+
+def _derivative_digest(asset: Asset, transformation: Transformation,
+                       negotiated: Negotiated) -> str:
+    canonical = serialize(transformation, canonical=True)
+    text = "\0".join((asset.organization_id, asset.type, asset.public_id, str(asset.version),
+                      asset.etag, canonical, negotiated.key))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _attachment_name(transformation: Transformation, path: DeliveryPath,
+                     output_format: str) -> str | None:
+    for component in transformation.components:
+        if component.has_flag(Flag.ATTACHMENT):
+            name = component.flag_argument(Flag.ATTACHMENT) or path.public_id.rsplit("/", 1)[-1]
+            return f"{name}.{output_format}"
+    return None
+
+
+def _mime_of_format(fmt: str) -> str:
+    return _MIME.get(fmt, "application/octet-stream")
+
+
+def _mime_of(data: bytes) -> str:
+    return _mime_of_format(sniff(data[:64]).format)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
