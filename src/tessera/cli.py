@@ -64,7 +64,12 @@ def serve(
         infos = [s for s in service.list(DEFAULT_ORGANIZATION) if s.revoked_at is None]
         issued = (service.reveal(infos[0].id) if infos else service.create("default"))
         typer.echo(f"Secret URL: {issued.url(settings.resolved_public_url)}")
-    typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs)")
+    import pyvips
+
+    # The wheel's libvips must be the one in use, not a system build shadowing it.
+    libvips = ".".join(str(pyvips.version(i)) for i in range(3))
+    typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs, "
+               f"libvips {libvips})")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level="info", proxy_headers=True)
 
