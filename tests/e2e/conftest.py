@@ -92,3 +92,15 @@ def server(request: pytest.FixtureRequest,
             process.kill()
         log.close()
         stack.close()
+
+
+@pytest.fixture
+def sdk(server: Server) -> Iterator[None]:
+    """The official Cloudinary SDK configured against the server's default cloud."""
+    import cloudinary
+
+    cloudinary.reset_config()
+    cloudinary.config(cloud_name="tessera", api_key=server.api_key, api_secret=server.api_secret,
+                      upload_prefix=server.base_url, secure=False)
+    yield
+    cloudinary.reset_config()

@@ -10,10 +10,8 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import cloudinary
 import cloudinary.exceptions
 import cloudinary.uploader
 import pytest
@@ -22,15 +20,6 @@ from tests.e2e.conftest import Server
 from tests.media.test_corpus import NOT_MET
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sdk(server: Server) -> Iterator[None]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name="tessera", api_key=server.api_key, api_secret=server.api_secret,
-                      upload_prefix=server.base_url, secure=False)
-    yield
-    cloudinary.reset_config()
 
 
 def _stored(server: Server) -> tuple[int, int]:

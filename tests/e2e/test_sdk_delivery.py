@@ -6,10 +6,8 @@ gravity and overlays can be read off single pixels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import cloudinary
 import cloudinary.uploader
 import cloudinary.utils
 import httpx
@@ -41,15 +39,6 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (pyvips.Image.black(20, 20) + [0, 0, 255]).cast("uchar").copy(
         interpretation="srgb").pngsave(str(paths["dot"]))
     return paths
-
-
-@pytest.fixture
-def sdk(server: Server) -> Iterator[None]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name="tessera", api_key=server.api_key, api_secret=server.api_secret,
-                      upload_prefix=server.base_url, secure=False)
-    yield
-    cloudinary.reset_config()
 
 
 def fetch(server: Server, public_id: str, **options: object) -> tuple[httpx.Response,
