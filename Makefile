@@ -27,6 +27,7 @@ serve: install
 test: install
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## test-fast: the suite without end-to-end server tests

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tessera.settings import Settings
+
+if TYPE_CHECKING:
+    from tessera.services.secrets import SecretService
 
 app = typer.Typer(help="Tessera, a self-hosted image service.", no_args_is_help=True,
                   add_completion=False)
@@ -13,7 +18,7 @@ secrets_app = typer.Typer(help="Manage client secrets (SharinPix secret = Cloudi
 app.add_typer(secrets_app, name="secrets")
 
 
-def _secret_service(settings: Settings):  # type: ignore[no-untyped-def]
+def _secret_service(settings: Settings) -> SecretService:
     from tessera.app import build_secret_service
     from tessera.db.uow import Database
 
@@ -54,8 +59,9 @@ def serve(
     from tessera.db.migrate import upgrade
     from tessera.services.secrets import DEFAULT_ORGANIZATION
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = Settings(**overrides)
+    settings = Settings()
+    settings = settings.model_copy(update={"host": host or settings.host,
+                                           "port": port or settings.port})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate_first:
         upgrade(settings.resolved_database_url)
