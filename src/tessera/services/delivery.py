@@ -10,8 +10,8 @@ re-upload (new version) or a deletion makes old ones unreachable.
 from __future__ import annotations
 
 import hashlib
-import re
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,9 +25,9 @@ from tessera.grammar.parse import parse_component
 from tessera.grammar.serialize import serialize
 from tessera.grammar.url import DeliveryPath, parse_delivery_path, verify_delivery_signature
 from tessera.media.probe import Probe
+from tessera.media.sniff import sniff
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
-from tessera.media.sniff import sniff
 from tessera.render.pipeline import (
     ClientHints,
     Negotiated,
