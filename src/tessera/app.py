@@ -20,8 +20,8 @@ from tessera.http.routes import metrics as metrics_routes
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
-from tessera.services.ports import BlobStore
 from tessera.services.delivery import DeliveryService
+from tessera.services.ports import BlobStore
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.uploads import UploadConfig, UploadService
