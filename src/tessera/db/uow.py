@@ -41,6 +41,9 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        # Rows read in this unit stay readable after it (expire_on_commit=False says the same
+        # for commits): detach them before the rollback, which would otherwise expire them.
+        self.session.expunge_all()
         self.session.rollback()
         self.session.close()
 
