@@ -77,7 +77,7 @@ def serve(
     typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs, "
                f"libvips {libvips})")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True)
+                log_level="info", proxy_headers=True, access_log=settings.access_log)
 
 
 @secrets_app.command("create")

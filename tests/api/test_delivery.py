@@ -185,3 +185,26 @@ def test_strict_transformations(tmp_path: Path, corpus: Path) -> None:
         assert client.get(sdk_path(tenant, "p", sign_url=True, **options)).status_code == 200
         # Once generated, the unsigned URL serves the cached derivative.
         assert client.get(sdk_path(tenant, "p", **options)).status_code == 200
+
+
+def test_hot_versioned_urls_are_served_from_memory(client: TestClient, app: FastAPI,
+                                                   tenant: Tenant, photo: dict) -> None:
+    delivery = app.state.services.delivery
+    path = sdk_path(tenant, "site/paris", transformation=[{"crop": "scale", "width": 41}],
+                    format="png", version=photo["version"])
+    first = client.get(path)
+    assert first.status_code == 200
+    # Remove the stored derivatives: the next answer can only come from memory.
+    blobs = app.state.services.blobs
+    derived = [k for k in blobs.keys(f"derived/{tenant.organization_id}/")]
+    for key in derived:
+        blobs.delete(key)
+    renders = app.state.services.metrics.renders._value.get()
+    again = client.get(path)
+    assert again.content == first.content
+    assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert app.state.services.metrics.renders._value.get() == renders
+    delivery.forget()
+    rebuilt = client.get(path)
+    assert rebuilt.content == first.content  # deterministic re-render
+    assert app.state.services.metrics.renders._value.get() == renders + 1

@@ -29,15 +29,22 @@ def client_hints(request: Request) -> ClientHints:
     )
 
 
-@router.api_route("/{cloud}/{resource_type}/{type}/{rest:path}", methods=["GET", "HEAD"],
-                  summary="Deliver an original or a transformed image (Cloudinary URLs)")
+_PATH = "/{cloud}/{resource_type}/{type}/{rest:path}"
+
+
+@router.head(_PATH, include_in_schema=False)  # one OpenAPI operation for GET and HEAD
+@router.get(_PATH, summary="Deliver an original or a transformed image (Cloudinary URLs)")
 async def deliver(request: Request, services: ServicesDep) -> Response:
     # Signatures cover the path exactly as sent, so take it undecoded (grammar §1.2).
     raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
     raw_path = raw_path.split("?", 1)[0]
-    delivered = await run_in_threadpool(services.delivery.deliver, raw_path,
-                                        client_hints(request),
-                                        request.headers.get("if-none-match"))
+    hints = client_hints(request)
+    if_none_match = request.headers.get("if-none-match")
+    # Hot versioned URLs are answered from memory on the event loop: no thread hop, no I/O.
+    delivered = services.delivery.from_memory(raw_path, hints, if_none_match)
+    if delivered is None:
+        delivered = await run_in_threadpool(services.delivery.deliver, raw_path, hints,
+                                            if_none_match)
     headers = {"ETag": delivered.etag, "Cache-Control": delivered.cache_control,
                "X-Content-Type-Options": "nosniff"}
     if delivered.vary:
