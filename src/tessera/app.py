@@ -17,6 +17,7 @@ from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
@@ -84,4 +85,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
+    # Outermost: hot derivatives are answered before any other layer runs.
+    app.add_middleware(HotPathMiddleware, delivery=delivery)
     return app

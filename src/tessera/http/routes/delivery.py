@@ -1,12 +1,22 @@
-"""`GET|HEAD /<cloud>/image/<type>/[s--SIG--/][transformations/][vN/]<public_id>.<ext>`."""
+"""`GET|HEAD /<cloud>/image/<type>/[s--SIG--/][transformations/][vN/]<public_id>.<ext>`.
+
+Two entrances share one answer: `HotPathMiddleware` serves derivatives of versioned URLs that
+are in memory before any routing (the hot path of an image CDN origin), and the route handles
+everything else through the delivery service in the thread pool.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tessera.http.deps import ServicesDep
 from tessera.render.pipeline import ClientHints
+from tessera.services.delivery import Delivered, DeliveryService
 
 router = APIRouter(tags=["delivery"])
 
@@ -18,8 +28,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def client_hints(request: Request) -> ClientHints:
-    headers = request.headers
+def client_hints(headers: Mapping[str, str]) -> ClientHints:
     width = _float(headers.get("sec-ch-width") or headers.get("width"))
     return ClientHints(
         accept=headers.get("accept", ""),
@@ -29,22 +38,13 @@ def client_hints(request: Request) -> ClientHints:
     )
 
 
-_PATH = "/{cloud}/{resource_type}/{type}/{rest:path}"
-
-
-@router.head(_PATH, include_in_schema=False)  # one OpenAPI operation for GET and HEAD
-@router.get(_PATH, summary="Deliver an original or a transformed image (Cloudinary URLs)")
-async def deliver(request: Request, services: ServicesDep) -> Response:
+def raw_path_of(scope: Scope) -> str:
     # Signatures cover the path exactly as sent, so take it undecoded (grammar §1.2).
-    raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
-    raw_path = raw_path.split("?", 1)[0]
-    hints = client_hints(request)
-    if_none_match = request.headers.get("if-none-match")
-    # Hot versioned URLs are answered from memory on the event loop: no thread hop, no I/O.
-    delivered = services.delivery.from_memory(raw_path, hints, if_none_match)
-    if delivered is None:
-        delivered = await run_in_threadpool(services.delivery.deliver, raw_path, hints,
-                                            if_none_match)
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    return raw.decode("latin-1").split("?", 1)[0]
+
+
+def response_of(delivered: Delivered, method: str) -> Response:
     headers = {"ETag": delivered.etag, "Cache-Control": delivered.cache_control,
                "X-Content-Type-Options": "nosniff"}
     if delivered.vary:
@@ -53,6 +53,36 @@ async def deliver(request: Request, services: ServicesDep) -> Response:
         headers["Content-Disposition"] = f'attachment; filename="{delivered.attachment}"'
     if delivered.data is None:
         return Response(status_code=304, headers=headers)
-    body = b"" if request.method == "HEAD" else delivered.data
     headers["Content-Length"] = str(len(delivered.data))
+    body = b"" if method == "HEAD" else delivered.data
     return Response(body, media_type=delivered.mime, headers=headers)
+
+
+class HotPathMiddleware:
+    """Answer hot versioned delivery URLs from memory, skipping routing and dependencies."""
+
+    def __init__(self, app: ASGIApp, delivery: DeliveryService) -> None:
+        self.app = app
+        self.delivery = delivery
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            headers = Headers(scope=scope)
+            delivered = self.delivery.from_memory(raw_path_of(scope), client_hints(headers),
+                                                  headers.get("if-none-match"))
+            if delivered is not None:
+                await response_of(delivered, scope["method"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+_PATH = "/{cloud}/{resource_type}/{type}/{rest:path}"
+
+
+@router.head(_PATH, include_in_schema=False)  # one OpenAPI operation for GET and HEAD
+@router.get(_PATH, summary="Deliver an original or a transformed image (Cloudinary URLs)")
+async def deliver(request: Request, services: ServicesDep) -> Response:
+    delivered = await run_in_threadpool(services.delivery.deliver, raw_path_of(request.scope),
+                                        client_hints(request.headers),
+                                        request.headers.get("if-none-match"))
+    return response_of(delivered, request.method)
