@@ -20,7 +20,7 @@ from typing import Any
 from tessera.auth.signing import api_string_to_sign, response_signature, verify_upload_signature
 from tessera.db.models import Asset
 from tessera.db.uow import Database, UnitOfWork
-from tessera.errors import InvalidSignature, MissingParameter, NotFound, StaleRequest, Unauthorized
+from tessera.errors import InvalidSignature, MissingParameter, StaleRequest, Unauthorized
 from tessera.grammar.url import build_delivery_url
 from tessera.media.metadata import Analysis, analyse
 from tessera.media.probe import Probe, probe_file
@@ -223,13 +223,6 @@ class UploadService:
             result["faces"] = [list(f) for f in analysis["faces"]]
             result["coordinates"] = {"faces": [list(f) for f in analysis["faces"]]}
         return result
-
-    def get(self, organization_id: str, type_: str, public_id: str) -> Asset:
-        with self._db.uow() as uow:
-            asset = uow.assets.find(organization_id, "image", type_, public_id)
-            if asset is None:
-                raise NotFound(f"Resource not found - {public_id}")
-            return asset
 
 
 def _fill(asset: Asset, probe: Probe, analysis: Analysis, *, version: int, md5: str, size: int,
