@@ -77,9 +77,13 @@ def test_turning_faces_is_reversible() -> None:
     assert turn_faces(once, Size(100, 200), (270,)) == faces
 
 
-def test_shrink_on_load_leaves_a_factor_of_two() -> None:
+def test_shrink_on_load_decodes_at_least_the_target() -> None:
     plan = plan_component(parse_component("c_fit,h_300,w_400"), Size(6000, 4000), Context())
-    assert shrink_on_load("jpg", Size(6000, 4000), plan.geometry) == 4  # 15x: 4 then 3.75x
+    assert shrink_on_load("jpg", Size(6000, 4000), plan.geometry) == 8  # 15x: 750x500, then 1.9x
+    exact = plan_component(parse_component("c_fit,h_400,w_400"), Size(3200, 3200), Context())
+    assert shrink_on_load("jpg", Size(3200, 3200), exact.geometry) == 8  # decodes 400x400
+    under = plan_component(parse_component("c_fit,h_400,w_400"), Size(3160, 3160), Context())
+    assert shrink_on_load("jpg", Size(3160, 3160), under.geometry) == 4  # 1/8 would be 395
     assert shrink_on_load("png", Size(6000, 4000), plan.geometry) == 1
     crop = plan_component(parse_component("c_crop,w_400"), Size(6000, 4000), Context())
     assert shrink_on_load("jpg", Size(6000, 4000), crop.geometry) == 1
