@@ -8,15 +8,18 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -78,3 +81,108 @@ class Asset(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     analysis: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- SharinPix API (issue 4) --------------------------------------------------------------------
+
+
+class Album(Base):
+    """An album, addressed by any external id (a Salesforce record id…) within an organization.
+
+    `id` is Tessera's own uuid (the album JSON's `public_id`); `external_id` is the id clients
+    use in URLs and abilities (the album JSON's `id`).
+    """
+
+    __tablename__ = "albums"
+    __table_args__ = (UniqueConstraint("organization_id", "external_id",
+                                       name="uq_albums_external_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    views_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Image(Base):
+    """An uploaded asset registered in an album: one per asset, whichever registration route
+    (client callback or notification_url) arrives first.
+
+    `infos` is the upload result with scalars as strings, as SharinPix stores it (seed 004);
+    the facts Tessera relies on (size, format, EXIF, GPS) come from the stored asset.
+    """
+
+    __tablename__ = "images"
+    __table_args__ = (
+        UniqueConstraint("asset_id", name="uq_images_asset_id"),
+        Index("ix_images_album_id", "album_id"),
+        Index("ix_images_organization_id", "organization_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    album_id: Mapped[str] = mapped_column(ForeignKey("albums.id"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    infos: Mapped[dict[str, Any]] = mapped_column(JSON)
+    exifs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metadatas: Mapped[dict[str, Any]] = mapped_column(JSON)
+    gps_exifs: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    gps_html: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    color: Mapped[str] = mapped_column(String(16))
+    rotation: Mapped[int] = mapped_column(Integer)
+    crop_x: Mapped[float] = mapped_column(Float)
+    crop_y: Mapped[float] = mapped_column(Float)
+    crop_w: Mapped[float] = mapped_column(Float)
+    crop_h: Mapped[float] = mapped_column(Float)
+    title: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    asset: Mapped[Asset] = relationship(lazy="joined", innerjoin=True)
+    album: Mapped[Album] = relationship(lazy="joined", innerjoin=True)
+
+
+class Tag(Base):
+    """A tag of an organization; `label` holds the translations (`{"en": …, "fr": …}`)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_organization_id", "organization_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    label: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_public: Mapped[bool] = mapped_column(Boolean)
+    listed: Mapped[bool] = mapped_column(Boolean)
+    action: Mapped[dict[str, Any]] = mapped_column(JSON)
+    visible: Mapped[bool] = mapped_column(Boolean)
+    color: Mapped[str] = mapped_column(String(16))
+    color_contrast: Mapped[str] = mapped_column(String(16))
+    allow_download: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TagImage(Base):
+    """A tag put on an image (by `user_id`, the token's user)."""
+
+    __tablename__ = "tag_images"
+    __table_args__ = (
+        UniqueConstraint("tag_id", "image_id", name="uq_tag_images_tag_image"),
+        Index("ix_tag_images_image_id", "image_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    tag_id: Mapped[str] = mapped_column(ForeignKey("tags.id"))
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.id"))
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    tag: Mapped[Tag] = relationship(lazy="joined", innerjoin=True)
+    image: Mapped[Image] = relationship(lazy="joined", innerjoin=True)

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tessera.db.models import Asset, ClientSecret, Organization
+from tessera.db.models import (
+    Album,
+    Asset,
+    ClientSecret,
+    Image,
+    Organization,
+    Tag,
+    TagImage,
+)
 
 
 class OrganizationRepository:
@@ -75,3 +83,95 @@ class AssetRepository:
     def is_blob_referenced(self, blob_key: str) -> bool:
         query = select(func.count()).select_from(Asset).where(Asset.blob_key == blob_key)
         return bool(self._session.scalar(query))
+
+
+# --- SharinPix API (issue 4) --------------------------------------------------------------------
+
+
+class AlbumRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find(self, organization_id: str, external_id: str) -> Album | None:
+        query = select(Album).where(Album.organization_id == organization_id,
+                                    Album.external_id == external_id)
+        return self._session.scalars(query).one_or_none()
+
+    def add(self, album: Album) -> None:
+        self._session.add(album)
+        self._session.flush()
+
+    def count_images(self, album_pk: str) -> int:
+        query = select(func.count()).select_from(Image).where(Image.album_id == album_pk)
+        return int(self._session.scalar(query) or 0)
+
+    def first_image(self, album_pk: str) -> Image | None:
+        query = (select(Image).where(Image.album_id == album_pk)
+                 .order_by(Image.created_at, Image.id).limit(1))
+        return self._session.scalars(query).first()
+
+
+class ImageRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, organization_id: str, image_id: str) -> Image | None:
+        """The image `image_id` if it belongs to the organization (isolation: never another's)."""
+        image = self._session.get(Image, image_id)
+        return image if image is not None and image.organization_id == organization_id else None
+
+    def get_anywhere(self, image_id: str) -> Image | None:
+        """By id alone, for URLs that carry their own proof (signed thumbnail links)."""
+        return self._session.get(Image, image_id)
+
+    def find_by_asset(self, asset: Asset) -> Image | None:
+        query = select(Image).where(Image.asset_id == asset.id)
+        return self._session.scalars(query).one_or_none()
+
+    def add(self, image: Image) -> None:
+        self._session.add(image)
+
+    def count(self, organization_id: str) -> int:
+        query = select(func.count()).select_from(Image).where(
+            Image.organization_id == organization_id)
+        return int(self._session.scalar(query) or 0)
+
+
+class TagRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, organization_id: str, tag_id: str) -> Tag | None:
+        tag = self._session.get(Tag, tag_id)
+        return tag if tag is not None and tag.organization_id == organization_id else None
+
+    def add(self, tag: Tag) -> None:
+        self._session.add(tag)
+        self._session.flush()
+
+
+class TagImageRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, tag_image: TagImage) -> None:
+        self._session.add(tag_image)
+        self._session.flush()
+
+    def for_images(self, organization_id: str, image_ids: Sequence[str] | None,
+                   limit: int = 1000) -> Sequence[TagImage]:
+        """Tag images of the organization, of `image_ids` only unless None, oldest first."""
+        query = select(TagImage).where(TagImage.organization_id == organization_id)
+        if image_ids is not None:
+            query = query.where(TagImage.image_id.in_(list(image_ids)))
+        query = query.order_by(TagImage.created_at, TagImage.id).limit(limit)
+        return self._session.scalars(query).unique().all()
+
+    def tag_names_of(self, image_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Tag names per image id (search queries match `tag:<name>`)."""
+        query = (select(TagImage.image_id, Tag.name).join(Tag, Tag.id == TagImage.tag_id)
+                 .where(TagImage.image_id.in_(list(image_ids))))
+        names: dict[str, set[str]] = {}
+        for image_id, name in self._session.execute(query):
+            names.setdefault(image_id, set()).add(name)
+        return names

@@ -8,7 +8,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tessera.db.repositories import AssetRepository, OrganizationRepository, SecretRepository
+from tessera.db.repositories import (
+    AlbumRepository,
+    AssetRepository,
+    ImageRepository,
+    OrganizationRepository,
+    SecretRepository,
+    TagImageRepository,
+    TagRepository,
+)
 from tessera.errors import Conflict
 
 
@@ -37,6 +45,10 @@ class UnitOfWork:
         self.organizations = OrganizationRepository(self.session)
         self.secrets = SecretRepository(self.session)
         self.assets = AssetRepository(self.session)
+        self.albums = AlbumRepository(self.session)
+        self.images = ImageRepository(self.session)
+        self.tags = TagRepository(self.session)
+        self.tag_images = TagImageRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

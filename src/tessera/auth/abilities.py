@@ -1,0 +1,214 @@
+"""What a verified SharinPix token allows: the `Abilities` value and the one decision function.
+
+Pure: no I/O, no database. `Abilities.from_claims` reads the claims of issue 4 (`abilities`,
+`admin`, search tokens `q` with `image_delete`/`download`/`thumbnail_tags`, `image_id`,
+`transformations`, `sharinpix`, `user_id`, `image_urls`); `authorize` is the single place where
+a use case asks "may this token do `action` here?" and is refused with a 401 that says nothing
+about why (SharinPix answers 401 for a missing ability, style guide §3).
+
+Only `True` grants: `"image_list": false`, `"true"` or `1` grant nothing, so a token can only
+be read one way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+from tessera.errors import Unauthorized
+
+
+class Action(StrEnum):
+    """Album `Access` abilities (issue 4 item 1), plus the views checked per image."""
+
+    SEE = "see"
+    IMAGE_LIST = "image_list"
+    IMAGE_UPLOAD = "image_upload"
+    IMAGE_DELETE = "image_delete"
+    IMAGE_CROP = "image_crop"
+    IMAGE_ROTATE = "image_rotate"
+    IMAGE_CAPTION = "image_caption"
+    IMAGE_TAG = "image_tag"
+    IMAGE_ANNOTATE = "image_annotate"
+    IMAGE_DUPLICATE = "image_duplicate"
+    IMAGE_DOWNLOAD = "image_download"
+    IMAGE_COPY = "image_copy"
+    PASTE = "paste"
+    RENAME = "rename"
+    SHARE = "share"
+    TRASH = "trash"
+    STATS = "stats"
+    CREATE_TAG = "create_tag"
+    FULLSCREEN = "fullscreen"
+
+
+ALBUM_ACTIONS: Final = tuple(Action)
+# The X-access-* headers of an image (seed 002 shows crop and rotate, issue 4 adds duplicate).
+IMAGE_HEADER_ACTIONS: Final = (Action.IMAGE_CROP, Action.IMAGE_ROTATE, Action.IMAGE_DUPLICATE)
+_HEADER_NAME: Final = re.compile(r"[a-z0-9_]{1,40}")
+_QUERY_TERM: Final = re.compile(r"(album_id|image_id|tag):(\S+)")
+
+
+def access_header(action: str) -> str:
+    """`image_crop` → `X-access-crop` (seed 002); underscores become hyphens, which every
+    proxy forwards (nginx drops headers with underscores by default)."""
+    return "X-access-" + action.removeprefix("image_").replace("_", "-")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """What a search query or an album ability is matched against."""
+
+    image_id: str
+    album_id: str
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchScope:
+    """A search token's `q`: `*` is every image of the organization; otherwise
+    space-separated `album_id:<id>`, `image_id:<id>`, `tag:<name>` terms that must all match.
+    Any other term matches nothing: an unreadable query grants no access."""
+
+    query: str
+
+    def matches(self, image: ImageFacts) -> bool:
+        text = self.query.strip()
+        if text == "*":
+            return True
+        terms = text.split()
+        if not terms:
+            return False
+        for term in terms:
+            match = _QUERY_TERM.fullmatch(term)
+            if match is None:
+                return False
+            key, value = match.groups()
+            if key == "album_id" and value != image.album_id:
+                return False
+            if key == "image_id" and value != image.image_id:
+                return False
+            if key == "tag" and value not in image.tags:
+                return False
+        return True
+
+
+def _grants(value: Any) -> dict[str, bool]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(name): True for name, granted in value.items() if granted is True}
+
+
+@dataclass(frozen=True, slots=True)
+class Abilities:
+    admin: bool = False
+    albums: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
+    album_tags: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
+    search: SearchScope | None = None
+    search_grants: frozenset[str] = frozenset()
+    image_id: str | None = None
+    transformations: tuple[Any, ...] | None = None
+    download: bool = True
+    user_id: str | None = None
+    image_urls: Any = None
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> Abilities:
+        albums: dict[str, dict[str, bool]] = {}
+        tags: dict[str, dict[str, bool]] = {}
+        raw = claims.get("abilities")
+        if isinstance(raw, Mapping):
+            for album_id, sections in raw.items():
+                if isinstance(sections, Mapping):
+                    albums[str(album_id)] = _grants(sections.get("Access"))
+                    tags[str(album_id)] = _grants(sections.get("Tags"))
+        query = claims.get("q")
+        search = SearchScope(query) if isinstance(query, str) else None
+        grants = frozenset(name for name in ("image_delete", "download", "thumbnail_tags")
+                           if claims.get(name) is True)
+        transformations = claims.get("transformations")
+        sharinpix = claims.get("sharinpix")
+        image_id = claims.get("image_id")
+        user_id = claims.get("user_id")
+        return cls(
+            admin=claims.get("admin") is True,
+            albums=albums,
+            album_tags=tags,
+            search=search,
+            search_grants=grants,
+            image_id=str(image_id) if isinstance(image_id, str | int) else None,
+            transformations=(tuple(transformations) if isinstance(transformations, list)
+                             else None),
+            # seed 001: `sharinpix: {}` keeps fl_attachment; only `download: false` drops it.
+            download=not (isinstance(sharinpix, Mapping) and sharinpix.get("download") is False),
+            user_id=str(user_id) if isinstance(user_id, str | int) else None,
+            image_urls=claims.get("image_urls"),
+        )
+
+    @property
+    def is_scoped(self) -> bool:
+        """False for a bare transformation token (seeds 000/001: only `iss` and
+        `transformations`), which its organization's secret signed for any of its images."""
+        return self.admin or bool(self.albums) or self.search is not None
+
+    def can(self, action: Action | str, album_id: str) -> bool:
+        if self.admin:
+            return True
+        return self.albums.get(album_id, {}).get(str(action)) is True
+
+    def has_any_on(self, album_id: str) -> bool:
+        """Any granted ability on the album: enough to open (and so create) it (issue 4 item 2)."""
+        return self.admin or any(self.albums.get(album_id, {}).values()) \
+            or any(self.album_tags.get(album_id, {}).values())
+
+    def access_headers(self, album_id: str, actions: tuple[Action, ...]) -> dict[str, str]:
+        """`X-access-<name>: true|false` for `actions`, plus any further album abilities the
+        token grants (header-safe names only)."""
+        headers = {access_header(a): str(self.can(a, album_id)).lower() for a in actions}
+        if actions == ALBUM_ACTIONS and not self.admin:
+            for name in self.albums.get(album_id, {}):
+                if _HEADER_NAME.fullmatch(name):
+                    headers.setdefault(access_header(name), "true")
+        return headers
+
+    def sees_by_search(self, image: ImageFacts) -> bool:
+        return self.search is not None and self.search.matches(image)
+
+
+class View(StrEnum):
+    """Per-image decisions that are not a single album ability."""
+
+    IMAGE_JSON = "image_json"          # GET /api/v1/images/:id (item 4)
+    TAG_IMAGES = "tag_images"          # GET /api/v1/tag_images (item 5)
+    TRANSFORMATION = "transformation"  # GET /images/:id?token= (item 6)
+
+
+def allows(abilities: Abilities, what: Action | View, album_id: str,
+           image: ImageFacts | None = None) -> bool:
+    """The decision table of every route; `authorize` raises on False."""
+    if abilities.admin:
+        return True
+    if isinstance(what, Action):
+        return abilities.can(what, album_id)
+    assert image is not None, "image views need the image"
+    album_view = abilities.can(Action.IMAGE_LIST, album_id)
+    if what is View.IMAGE_JSON:
+        return album_view or abilities.sees_by_search(image)
+    if what is View.TAG_IMAGES:
+        # A search token sees tags only with `thumbnail_tags` (seed 003).
+        return album_view or (abilities.sees_by_search(image)
+                              and "thumbnail_tags" in abilities.search_grants)
+    # Transformation links: a scoped token must see the image; a bare one was signed by the
+    # organization for its images (seeds 000/001).
+    return (not abilities.is_scoped or album_view or abilities.can(Action.SEE, album_id)
+            or abilities.sees_by_search(image))
+
+
+def authorize(abilities: Abilities, what: Action | View, album_id: str,
+              image: ImageFacts | None = None) -> None:
+    """Raises Unauthorized (401, same message for every refusal) unless `allows`."""
+    if not allows(abilities, what, album_id, image):
+        raise Unauthorized("Access denied", detail=f"{what} on album {album_id}")
