@@ -9,22 +9,33 @@ from fastapi import FastAPI
 
 from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
+from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
 from tessera.db.uow import Database
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
-from tessera.http.routes import health, uploads
+from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.api_v1 import albums as album_routes
+from tessera.http.routes.api_v1 import cloudinary as notification_routes
+from tessera.http.routes.api_v1 import images as image_routes
+from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
+from tessera.services.access import AccessService
+from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.image_links import ImageLinks
+from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
+from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
+from tessera.services.tag_images import TagImageService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
 
@@ -37,16 +48,19 @@ def build_blob_store(settings: Settings) -> BlobStore:
                            s3_secret_access_key=settings.s3_secret_access_key)
 
 
-def build_secret_service(settings: Settings, db: Database) -> SecretService:
-    box = SecretBox(load_server_key(settings.secret_key, settings.data_dir))
-    return SecretService(db, box, default_cloud=settings.cloud_name)
+def build_secret_service(settings: Settings, db: Database,
+                         server_key: str | None = None) -> SecretService:
+    key = server_key or load_server_key(settings.secret_key, settings.data_dir)
+    return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
 
 
 def create_app(settings: Settings) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
-    secrets = build_secret_service(settings, db)
+    # Seals client secrets, signs Tessera's own tokens and thumbnail links.
+    server_key = load_server_key(settings.secret_key, settings.data_dir)
+    secrets = build_secret_service(settings, db, server_key)
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
     metrics = Metrics()
@@ -66,6 +80,12 @@ def create_app(settings: Settings) -> FastAPI:
         strict_transformations=settings.strict_transformations,
     )
 
+    public_url = settings.resolved_public_url
+    access = AccessService(secrets, TokenCodec(server_key))
+    links = ImageLinks(secrets, public_url, server_key)
+    albums = AlbumService(db, secrets, access, links, public_url)
+    images = ImageService(db, secrets, access, albums, links, public_url)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -76,12 +96,18 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Self-hosted image service: the SharinPix Image API and the "
                   "Cloudinary upload and delivery protocol.")
     app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
-                                  uploads=uploads_service, delivery=delivery, metrics=metrics)
+                                  uploads=uploads_service, delivery=delivery, metrics=metrics,
+                                  access=access, albums=albums, images=images,
+                                  tag_images=TagImageService(db, access, links),
+                                  redirects=RedirectService(db, access, links))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
+    for api_router in (album_routes.router, image_routes.router, notification_routes.router,
+                       tag_image_routes.router, images_redirect.router):
+        app.include_router(api_router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)

@@ -9,9 +9,14 @@ from fastapi import Depends, Request
 
 from tessera.db.uow import Database
 from tessera.metrics import Metrics
+from tessera.services.access import AccessService
+from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
+from tessera.services.redirects import RedirectService
 from tessera.services.secrets import SecretService
+from tessera.services.tag_images import TagImageService
 from tessera.services.uploads import UploadService
 from tessera.settings import Settings
 
@@ -27,6 +32,11 @@ class Services:
     uploads: UploadService
     delivery: DeliveryService
     metrics: Metrics
+    access: AccessService
+    albums: AlbumService
+    images: ImageService
+    tag_images: TagImageService
+    redirects: RedirectService
 
 
 async def get_services(request: Request) -> Services:
