@@ -36,7 +36,13 @@ async def _tessera_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(exc.status, exc.code, f"{exc.message} (request {request_id})",
                               exc.headers)
     log.info("event=request_refused status=%d code=%s", exc.status, exc.code)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
+    headers = dict(exc.headers)
+    # An authenticated SharinPix call keeps its refreshed token even when it fails; a refusal
+    # (401) gets none, so a rejected token is never renewed.
+    x_token = getattr(request.state, "x_token", None)
+    if x_token and exc.status != 401:
+        headers["X-token"] = x_token
+    return error_response(exc.status, exc.code, exc.message, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -44,7 +44,10 @@ def request_token(request: Request) -> str | None:
 
 async def authenticated(request: Request, services: ServicesDep) -> Principal:
     request.state.started = time.perf_counter()
-    return await run_in_threadpool(services.access.authenticate, request_token(request))
+    principal = await run_in_threadpool(services.access.authenticate, request_token(request))
+    # The error handler adds it to authenticated error answers (404, 409, …) too.
+    request.state.x_token = principal.x_token
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticated)]
