@@ -22,12 +22,27 @@ def scale(img: pyvips.Image, target: Size) -> pyvips.Image:
     """`img` resampled to exactly `target`."""
     if (img.width, img.height) == (target.width, target.height):
         return img
-    has_alpha = img.hasalpha()
-    work = img.premultiply() if has_alpha else img
-    out = work.resize(target.width / img.width, vscale=target.height / img.height,
+    if img.hasalpha():
+        return _exact(_scale_premultiplied(img, target), target)
+    out = img.resize(target.width / img.width, vscale=target.height / img.height,
+                     kernel="lanczos3")
+    return _exact(out, target)
+
+
+def _scale_premultiplied(img: pyvips.Image, target: Size) -> pyvips.Image:
+    """Resize with alpha premultiplied. A large reduction first box-shrinks the premultiplied
+    image in 16 bits (below a level of error), so the float lanczos pass runs on a few times
+    fewer pixels: a 2000x2000 RGBA PNG to 300 px took ~1.5x pyvips' thumbnail without it."""
+    work = img.premultiply()
+    factor = min(img.width // target.width, img.height // target.height) // 2
+    if factor >= 2:
+        work = work.cast("ushort").shrink(factor, factor).cast("float")
+    out = work.resize(target.width / work.width, vscale=target.height / work.height,
                       kernel="lanczos3")
-    if has_alpha:
-        out = out.unpremultiply().cast("uchar")
+    return out.unpremultiply().cast("uchar")
+
+
+def _exact(out: pyvips.Image, target: Size) -> pyvips.Image:
     if (out.width, out.height) != (target.width, target.height):
         # libvips rounds the output size on its own; settle the last pixel here.
         out = out.embed(0, 0, max(out.width, target.width), max(out.height, target.height),
