@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -226,6 +226,29 @@ def _to_vips(arrays: list[np.ndarray[Any, np.dtype[np.uint8]]], *, icc: bytes | 
 
 
 @contextmanager
+def kill_when(image: pyvips.Image, expired: Callable[[], bool],
+              error: Callable[[], Exception]) -> Iterator[None]:
+    """Kill libvips' computation of `image` as soon as `expired()` is true, and raise
+    `error()` instead of the libvips error the kill causes."""
+    killed = False
+
+    def on_eval(target: pyvips.Image, _progress: object) -> None:
+        nonlocal killed
+        if expired():
+            killed = True
+            target.set_kill(True)
+
+    image.set_progress(True)
+    image.signal_connect("eval", on_eval)
+    try:
+        yield
+    except pyvips.Error:
+        if killed:
+            raise error() from None
+        raise
+
+
+@contextmanager
 def deadline(image: pyvips.Image, seconds: float) -> Iterator[None]:
     """Kill any computation on `image` that runs longer than `seconds` (a malformed file can
     keep a decoder busy; `malformed/truncated.svgz` spun libvips 8.14 forever).
@@ -234,22 +257,9 @@ def deadline(image: pyvips.Image, seconds: float) -> Iterator[None]:
         ImageRejected: the time ran out.
     """
     start = time.monotonic()
-    expired = False
-
-    def on_eval(target: pyvips.Image, _progress: object) -> None:
-        nonlocal expired
-        if time.monotonic() - start > seconds:
-            expired = True
-            target.set_kill(True)
-
-    image.set_progress(True)
-    image.signal_connect("eval", on_eval)
-    try:
+    with kill_when(image, lambda: time.monotonic() - start > seconds,
+                   lambda: ImageRejected("Invalid image file: decoding took too long")):
         yield
-    except pyvips.Error:
-        if expired:
-            raise ImageRejected("Invalid image file: decoding took too long") from None
-        raise
 
 
 def rejection(fmt: str, exc: Exception) -> ImageRejected:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyvips
 
 from tessera.errors import Busy, ImageTooLarge
+from tessera.media.decode import kill_when
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +66,6 @@ def watch(image: pyvips.Image, deadline: Deadline) -> Iterator[None]:
     """Kill libvips' computation of `image` when the deadline passes (a heavy blur or a huge
     canvas can keep it busy far longer than the gaps between steps)."""
     deadline.check("computation start")
-    expired = False
-
-    def on_eval(target: pyvips.Image, _progress: object) -> None:
-        nonlocal expired
-        if deadline.remaining() <= 0:
-            expired = True
-            target.set_kill(True)
-
-    image.set_progress(True)
-    image.signal_connect("eval", on_eval)
-    try:
+    with kill_when(image, lambda: deadline.remaining() <= 0,
+                   lambda: RenderTimeout(detail="killed during computation")):
         yield
-    except pyvips.Error:
-        if expired:
-            raise RenderTimeout(detail="killed during computation") from None
-        raise
