@@ -22,6 +22,7 @@ from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
+from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
@@ -36,6 +37,7 @@ from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
+from tessera.services.trash import TrashService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
 
@@ -99,14 +101,16 @@ def create_app(settings: Settings) -> FastAPI:
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
                                   tag_images=TagImageService(db, access, links),
-                                  redirects=RedirectService(db, access, links))
+                                  redirects=RedirectService(db, access, links),
+                                  trash=TrashService(db, access, links, delivery.forget))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
-    for api_router in (album_routes.router, image_routes.router, notification_routes.router,
-                       tag_image_routes.router, images_redirect.router):
+    for api_router in (album_routes.router, image_routes.router, trash_routes.router,
+                       notification_routes.router, tag_image_routes.router,
+                       images_redirect.router):
         app.include_router(api_router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)

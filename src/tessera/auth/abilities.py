@@ -174,6 +174,13 @@ class Abilities:
                     headers.setdefault(access_header(name), "true")
         return headers
 
+    def albums_with(self, action: Action) -> frozenset[str] | None:
+        """The album ids `action` is granted on; None for an admin (every album)."""
+        if self.admin:
+            return None
+        return frozenset(album_id for album_id, grants in self.albums.items()
+                         if grants.get(str(action)) is True)
+
     def sees_by_search(self, image: ImageFacts) -> bool:
         return self.search is not None and self.search.matches(image)
 
@@ -184,6 +191,7 @@ class View(StrEnum):
     IMAGE_JSON = "image_json"          # GET /api/v1/images/:id (item 4)
     TAG_IMAGES = "tag_images"          # GET /api/v1/tag_images (item 5)
     TRANSFORMATION = "transformation"  # GET /images/:id?token= (item 6)
+    IMAGE_DELETE = "image_delete"      # DELETE /api/v1/images/:id (issue 5)
 
 
 def allows(abilities: Abilities, what: Action | View, album_id: str,
@@ -197,6 +205,10 @@ def allows(abilities: Abilities, what: Action | View, album_id: str,
     album_view = abilities.can(Action.IMAGE_LIST, album_id)
     if what is View.IMAGE_JSON:
         return album_view or abilities.sees_by_search(image)
+    if what is View.IMAGE_DELETE:
+        # A search token deletes what it matches only with `image_delete` (issue 4 item 1).
+        return abilities.can(Action.IMAGE_DELETE, album_id) or (
+            abilities.sees_by_search(image) and "image_delete" in abilities.search_grants)
     if what is View.TAG_IMAGES:
         # A search token sees tags only with `thumbnail_tags` (seed 003).
         return album_view or (abilities.sees_by_search(image)

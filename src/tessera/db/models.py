@@ -106,7 +106,7 @@ class Album(Base):
 
 class Image(Base):
     """An uploaded asset registered in an album: one per asset, whichever registration route
-    (client callback or notification_url) arrives first.
+    (client callback or notification_url) arrives first. `deleted_at` marks it trashed.
 
     `infos` is the upload result with scalars as strings, as SharinPix stores it (seed 004);
     the facts Tessera relies on (size, format, EXIF, GPS) come from the stored asset.
@@ -117,6 +117,7 @@ class Image(Base):
         UniqueConstraint("asset_id", name="uq_images_asset_id"),
         Index("ix_images_album_id", "album_id"),
         Index("ix_images_organization_id", "organization_id"),
+        Index("ix_images_deleted_at", "deleted_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -143,6 +144,8 @@ class Image(Base):
     group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set while the image is in the trash (issue 5): unknown to every route but the trash's.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     asset: Mapped[Asset] = relationship(lazy="joined", innerjoin=True)
     album: Mapped[Album] = relationship(lazy="joined", innerjoin=True)

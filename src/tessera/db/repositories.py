@@ -80,6 +80,20 @@ class AssetRepository:
             query = query.where(Asset.organization_id == organization_id)
         return int(self._session.scalar(query) or 0)
 
+    def find_deliverable(self, organization_id: str, resource_type: str, type_: str,
+                         public_id: str) -> Asset | None:
+        """`find`, unless the asset's image is in the trash (one query, as `find`)."""
+        trashed = select(Image.id).where(Image.asset_id == Asset.id,
+                                         Image.deleted_at.is_not(None)).exists()
+        query = select(Asset).where(
+            Asset.organization_id == organization_id,
+            Asset.resource_type == resource_type,
+            Asset.type == type_,
+            Asset.public_id == public_id,
+            ~trashed,
+        )
+        return self._session.scalars(query).one_or_none()
+
     def is_blob_referenced(self, blob_key: str) -> bool:
         query = select(func.count()).select_from(Asset).where(Asset.blob_key == blob_key)
         return bool(self._session.scalar(query))
@@ -92,6 +106,11 @@ class AlbumRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def find_many(self, organization_id: str, external_ids: Sequence[str]) -> Sequence[Album]:
+        query = select(Album).where(Album.organization_id == organization_id,
+                                    Album.external_id.in_(list(external_ids)))
+        return self._session.scalars(query).all()
+
     def find(self, organization_id: str, external_id: str) -> Album | None:
         query = select(Album).where(Album.organization_id == organization_id,
                                     Album.external_id == external_id)
@@ -102,11 +121,12 @@ class AlbumRepository:
         self._session.flush()
 
     def count_images(self, album_pk: str) -> int:
-        query = select(func.count()).select_from(Image).where(Image.album_id == album_pk)
+        query = select(func.count()).select_from(Image).where(Image.album_id == album_pk,
+                                                              Image.deleted_at.is_(None))
         return int(self._session.scalar(query) or 0)
 
     def first_image(self, album_pk: str) -> Image | None:
-        query = (select(Image).where(Image.album_id == album_pk)
+        query = (select(Image).where(Image.album_id == album_pk, Image.deleted_at.is_(None))
                  .order_by(Image.created_at, Image.id).limit(1))
         return self._session.scalars(query).first()
 
@@ -116,13 +136,45 @@ class ImageRepository:
         self._session = session
 
     def get(self, organization_id: str, image_id: str) -> Image | None:
-        """The image `image_id` if it belongs to the organization (isolation: never another's)."""
+        """The image `image_id` if it belongs to the organization (isolation: never another's)
+        and is not in the trash."""
+        image = self.get_any_state(organization_id, image_id)
+        return image if image is not None and image.deleted_at is None else None
+
+    def get_trashed(self, organization_id: str, image_id: str) -> Image | None:
+        """The organization's image `image_id` if it is in the trash."""
+        image = self.get_any_state(organization_id, image_id)
+        return image if image is not None and image.deleted_at is not None else None
+
+    def get_any_state(self, organization_id: str, image_id: str) -> Image | None:
+        """The organization's image `image_id`, in the trash or not."""
         image = self._session.get(Image, image_id)
         return image if image is not None and image.organization_id == organization_id else None
 
     def get_anywhere(self, image_id: str) -> Image | None:
-        """By id alone, for URLs that carry their own proof (signed thumbnail links)."""
-        return self._session.get(Image, image_id)
+        """By id alone, for URLs that carry their own proof (signed thumbnail links); never a
+        trashed image."""
+        image = self._session.get(Image, image_id)
+        return image if image is not None and image.deleted_at is None else None
+
+    def get_many(self, organization_id: str, image_ids: Sequence[str]) -> Sequence[Image]:
+        """The organization's images among `image_ids` that are not in the trash."""
+        query = select(Image).where(Image.organization_id == organization_id,
+                                    Image.id.in_(list(image_ids)),
+                                    Image.deleted_at.is_(None))
+        return self._session.scalars(query).unique().all()
+
+    def trashed(self, organization_id: str, album_pks: Sequence[str] | None, *, offset: int,
+                limit: int) -> Sequence[Image]:
+        """Trashed images of the organization (of `album_pks` only unless None), most
+        recently deleted first."""
+        query = select(Image).where(Image.organization_id == organization_id,
+                                    Image.deleted_at.is_not(None))
+        if album_pks is not None:
+            query = query.where(Image.album_id.in_(list(album_pks)))
+        query = (query.order_by(Image.deleted_at.desc(), Image.id)
+                 .offset(offset).limit(limit))
+        return self._session.scalars(query).unique().all()
 
     def find_by_asset(self, asset: Asset) -> Image | None:
         query = select(Image).where(Image.asset_id == asset.id)
@@ -160,8 +212,11 @@ class TagImageRepository:
 
     def for_images(self, organization_id: str, image_ids: Sequence[str] | None,
                    limit: int = 1000) -> Sequence[TagImage]:
-        """Tag images of the organization, of `image_ids` only unless None, oldest first."""
-        query = select(TagImage).where(TagImage.organization_id == organization_id)
+        """Tag images of the organization, of `image_ids` only unless None, oldest first;
+        never those of trashed images."""
+        live = select(Image.id).where(Image.id == TagImage.image_id,
+                                      Image.deleted_at.is_(None)).exists()
+        query = select(TagImage).where(TagImage.organization_id == organization_id, live)
         if image_ids is not None:
             query = query.where(TagImage.image_id.in_(list(image_ids)))
         query = query.order_by(TagImage.created_at, TagImage.id).limit(limit)

@@ -17,6 +17,7 @@ from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
+from tessera.services.trash import TrashService
 from tessera.services.uploads import UploadService
 from tessera.settings import Settings
 
@@ -37,6 +38,7 @@ class Services:
     images: ImageService
     tag_images: TagImageService
     redirects: RedirectService
+    trash: TrashService
 
 
 async def get_services(request: Request) -> Services:

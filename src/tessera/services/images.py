@@ -164,6 +164,8 @@ class ImageService:
                           album_id: str, metadatas: dict[str, Any]) -> ImageView:
         if image.album.external_id != album_id:
             raise Conflict("This upload is already registered in another album")
+        if image.deleted_at is not None:
+            raise Conflict("This upload is registered to an image in the trash")
         log.info("event=image_registered_again image_id=%s", image.id)
         if metadatas:  # the client's callback after the notification: keep what it adds
             image.metadatas = {**image.metadatas, **metadatas}
