@@ -214,14 +214,14 @@ class UploadService:
         if params.image_metadata:
             result["image_metadata"] = dict(analysis["image_metadata"])
         if params.colors:
-            result["colors"] = [list(c) for c in analysis["colors"]]
-            result["predominant"] = {k: [list(p) for p in v]
-                                     for k, v in analysis["predominant"].items()}
+            # Stored as JSON lists already (see _fill): the row's values are the answer.
+            result["colors"] = analysis["colors"]
+            result["predominant"] = analysis["predominant"]
         if params.phash:
             result["phash"] = analysis["phash"]
         if params.faces:
-            result["faces"] = [list(f) for f in analysis["faces"]]
-            result["coordinates"] = {"faces": [list(f) for f in analysis["faces"]]}
+            result["faces"] = analysis["faces"]
+            result["coordinates"] = {"faces": analysis["faces"]}
         return result
 
 

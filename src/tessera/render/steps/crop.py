@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyvips
 
-from tessera.render.geometry import Box
+from tessera.render.geometry import Box, Size
 from tessera.render.plan import ComponentPlan
 
 
@@ -17,10 +17,7 @@ def cut_region(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
 
 
 def cut_smart_region(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
-    size = plan.geometry.smart_region
-    if size is None:
-        return img
-    return img.smartcrop(size.width, size.height, interesting="attention")
+    return _smart_cut(img, plan.geometry.smart_region)
 
 
 def cut_window(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
@@ -28,7 +25,11 @@ def cut_window(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
 
 
 def cut_smart_window(img: pyvips.Image, plan: ComponentPlan) -> pyvips.Image:
-    size = plan.geometry.smart_window
+    return _smart_cut(img, plan.geometry.smart_window)
+
+
+def _smart_cut(img: pyvips.Image, size: Size | None) -> pyvips.Image:
+    """g_auto: libvips' attention saliency picks the window."""
     if size is None:
         return img
     return img.smartcrop(size.width, size.height, interesting="attention")
