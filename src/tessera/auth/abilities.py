@@ -102,6 +102,16 @@ def _grants(value: Any) -> dict[str, bool]:
     return {str(name): True for name, granted in value.items() if granted is True}
 
 
+def _tag_grants(value: Any) -> dict[str, bool]:
+    """`Tags: {<tag name>: true}` or `{<tag name>: {<anything>: true}}`: the tags the token
+    may put on (and take off) the album's images, created on demand (issue 5)."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(name): True for name, granted in value.items()
+            if granted is True or (isinstance(granted, Mapping)
+                                   and any(v is True for v in granted.values()))}
+
+
 @dataclass(frozen=True, slots=True)
 class Abilities:
     admin: bool = False
@@ -113,7 +123,7 @@ class Abilities:
     transformations: tuple[Any, ...] | None = None
     download: bool = True
     user_id: str | None = None
-    image_urls: Any = None
+    image_urls: bool = False
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Abilities:
@@ -124,7 +134,7 @@ class Abilities:
             for album_id, sections in raw.items():
                 if isinstance(sections, Mapping):
                     albums[str(album_id)] = _grants(sections.get("Access"))
-                    tags[str(album_id)] = _grants(sections.get("Tags"))
+                    tags[str(album_id)] = _tag_grants(sections.get("Tags"))
         query = claims.get("q")
         search = SearchScope(query) if isinstance(query, str) else None
         grants = frozenset(name for name in ("image_delete", "download", "thumbnail_tags")
@@ -145,7 +155,7 @@ class Abilities:
             # seed 001: `sharinpix: {}` keeps fl_attachment; only `download: false` drops it.
             download=not (isinstance(sharinpix, Mapping) and sharinpix.get("download") is False),
             user_id=str(user_id) if isinstance(user_id, str | int) else None,
-            image_urls=claims.get("image_urls"),
+            image_urls=claims.get("image_urls") is True,
         )
 
     @property
@@ -158,6 +168,15 @@ class Abilities:
         if self.admin:
             return True
         return self.albums.get(album_id, {}).get(str(action)) is True
+
+    def can_tag(self, album_id: str, tag_name: str) -> bool:
+        """`image_tag` on the album allows any tag; its `Tags` section names single tags."""
+        return self.can(Action.IMAGE_TAG, album_id) \
+            or self.album_tags.get(album_id, {}).get(tag_name) is True
+
+    def tags_granted(self, album_id: str) -> frozenset[str]:
+        """The tag names of the album's `Tags` section."""
+        return frozenset(self.album_tags.get(album_id, {}))
 
     def has_any_on(self, album_id: str) -> bool:
         """Any granted ability on the album: enough to open (and so create) it (issue 4 item 2)."""

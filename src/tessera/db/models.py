@@ -146,6 +146,9 @@ class Image(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set while the image is in the trash (issue 5): unknown to every route but the trash's.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # `GET/PUT /api/v1/images/:id/annotation` (issue 5): sanitised SVG and the editor's object.
+    annotation_svg: Mapped[str | None] = mapped_column(Text, nullable=True)
+    annotation_object: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     asset: Mapped[Asset] = relationship(lazy="joined", innerjoin=True)
     album: Mapped[Album] = relationship(lazy="joined", innerjoin=True)
@@ -155,7 +158,10 @@ class Tag(Base):
     """A tag of an organization; `label` holds the translations (`{"en": …, "fr": …}`)."""
 
     __tablename__ = "tags"
-    __table_args__ = (Index("ix_tags_organization_id", "organization_id"),)
+    __table_args__ = (
+        Index("ix_tags_organization_id", "organization_id"),
+        UniqueConstraint("organization_id", "name", name="uq_tags_name"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
@@ -189,3 +195,86 @@ class TagImage(Base):
 
     tag: Mapped[Tag] = relationship(lazy="joined", innerjoin=True)
     image: Mapped[Image] = relationship(lazy="joined", innerjoin=True)
+
+
+# --- SharinPix API surface (issue 5) ------------------------------------------------------------
+
+# Byte order on PostgreSQL, so a prefix range on `term` uses the index whatever the database's
+# collation; SQLite compares bytes already.
+_TERM = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+class AlbumEvent(Base):
+    """Something that happened to an album (`upload_done`, a rename…), for stats and audit."""
+
+    __tablename__ = "album_events"
+    __table_args__ = (Index("ix_album_events_album_id", "album_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    album_id: Mapped[str] = mapped_column(ForeignKey("albums.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImageSearchTerm(Base):
+    """One normalised word an image is found by (filename, caption, tags, metadata values):
+    search is an indexed prefix lookup, so it stays fast at a million images."""
+
+    __tablename__ = "image_search_terms"
+    __table_args__ = (Index("ix_image_search_terms_term", "organization_id", "term"),)
+
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    term: Mapped[str] = mapped_column(_TERM, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+
+
+class ImageExternalUrl(Base):
+    """A stable public link to a transformation of an image; outlives every token."""
+
+    __tablename__ = "image_external_urls"
+    __table_args__ = (Index("ix_image_external_urls_image_id", "image_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.id"))
+    transformations: Mapped[list[Any]] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Import(Base):
+    """An image fetched from a URL in the background; `image_id` is set once it is done."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    album_id: Mapped[str] = mapped_column(ForeignKey("albums.id"))
+    url: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    metadatas: Mapped[dict[str, Any]] = mapped_column(JSON)
+    request_headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    image_id: Mapped[str | None] = mapped_column(ForeignKey("images.id"), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Download(Base):
+    """A selection of images to stream as one ZIP from its `zip_url` until `expires_at`."""
+
+    __tablename__ = "downloads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    image_ids: Mapped[list[Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tessera.db.models import (
@@ -12,6 +12,7 @@ from tessera.db.models import (
     Asset,
     ClientSecret,
     Image,
+    ImageSearchTerm,
     Organization,
     Tag,
     TagImage,
@@ -230,3 +231,21 @@ class TagImageRepository:
         for image_id, name in self._session.execute(query):
             names.setdefault(image_id, set()).add(name)
         return names
+
+
+class SearchTermRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def replace(self, organization_id: str, image_id: str, terms: set[str]) -> None:
+        """The image is found by exactly `terms` from now on."""
+        self._session.flush()  # a new image's row must exist before its terms reference it
+        self._session.execute(delete(ImageSearchTerm).where(ImageSearchTerm.image_id == image_id))
+        if terms:
+            self._session.execute(insert(ImageSearchTerm), [
+                {"image_id": image_id, "term": term, "organization_id": organization_id}
+                for term in sorted(terms)])
+
+    def terms_of(self, image_id: str) -> set[str]:
+        query = select(ImageSearchTerm.term).where(ImageSearchTerm.image_id == image_id)
+        return set(self._session.scalars(query))

@@ -13,6 +13,7 @@ from tessera.db.repositories import (
     AssetRepository,
     ImageRepository,
     OrganizationRepository,
+    SearchTermRepository,
     SecretRepository,
     TagImageRepository,
     TagRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.images = ImageRepository(self.session)
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
+        self.search_terms = SearchTermRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -21,7 +21,7 @@ from tessera.db.models import Asset, Image
 from tessera.db.uow import Database, UnitOfWork
 from tessera.errors import BadRequest, Conflict, NotFound, Unauthorized
 from tessera.grammar.url import build_delivery_url
-from tessera.services import upload_results
+from tessera.services import search_index, upload_results
 from tessera.services.access import AccessService, Principal
 from tessera.services.albums import AlbumService
 from tessera.services.image_json import image_json
@@ -150,6 +150,7 @@ class ImageService:
                     crop_w=0.0, crop_h=0.0, title=None, description=None, page=1,
                     group_id=None, created_at=now, updated_at=now)
                 uow.images.add(image)
+                search_index.reindex(uow, image)
                 try:
                     uow.commit()
                 except Conflict:
@@ -170,6 +171,7 @@ class ImageService:
         if metadatas:  # the client's callback after the notification: keep what it adds
             image.metadatas = {**image.metadatas, **metadatas}
             image.updated_at = datetime.now(UTC)
+            search_index.reindex(uow, image)
             uow.commit()
         return self._view(uow, principal, image.id, album_id)
 
