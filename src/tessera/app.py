@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -56,7 +57,9 @@ def build_secret_service(settings: Settings, db: Database,
     return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """The application; `clock` (seconds since the epoch) is what time-bound checks read:
+    upload timestamps, upload forms, token expiry."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
@@ -71,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
                      timestamp_tolerance=settings.upload_timestamp_tolerance),
-        metrics,
+        metrics, clock=clock,
     )
 
     delivery = DeliveryService(
@@ -83,9 +86,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
 
     public_url = settings.resolved_public_url
-    access = AccessService(secrets, TokenCodec(server_key))
+    access = AccessService(secrets, TokenCodec(server_key, clock=clock))
     links = ImageLinks(secrets, public_url, server_key)
-    albums = AlbumService(db, secrets, access, links, public_url)
+    albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
 
     @asynccontextmanager
