@@ -94,6 +94,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        delivery.close()
         notifier.close(wait=False)
         db.dispose()
 

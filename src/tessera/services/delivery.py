@@ -34,11 +34,11 @@ from tessera.render.limits import RenderLimits
 from tessera.render.pipeline import (
     ClientHints,
     Negotiated,
-    Rendered,
     Source,
     negotiate,
     render,
 )
+from tessera.services.derivative_writer import DerivativeWriter
 from tessera.services.ports import BlobStore
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
@@ -94,6 +94,11 @@ class DeliveryService:
         self._limits = limits
         self._gate = gate
         self._strict = strict_transformations
+        self.writer = DerivativeWriter(blobs)
+
+    def close(self) -> None:
+        """Store the derivatives still waiting to be written (at shutdown)."""
+        self.writer.close()
 
     def from_memory(self, raw_path: str, hints: ClientHints,
                     if_none_match: str | None = None) -> Delivered | None:
@@ -171,19 +176,25 @@ class DeliveryService:
             raise Unauthorized("Strict transformations: this derivative must be requested "
                                "with a signed URL first")
 
-        def work() -> Rendered:
+        def work() -> tuple[bytes, str, bool]:
+            """(bytes, format, rendered here)."""
+            # Checked again inside the single flight: a render of this key may have finished
+            # between the lookup above and this call.
+            stored = self._cached_derivative(key)
+            if stored is not None:
+                return stored, sniff(stored[:64]).format, False
             started = time.perf_counter()
             rendered = render(self._source(asset), transformation, negotiated,
                               resolve_layer=lambda layer: self._layer(organization_id, layer),
                               limits=self._limits)
-            self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
+            self.writer.store(key, rendered.data, rendered.mime)
             self._metrics.renders.inc()
             self._metrics.render_seconds.observe(time.perf_counter() - started)
-            return rendered
+            return rendered.data, rendered.format, True
 
-        rendered, _ = self._gate.run(key, work)
-        return Delivered(rendered.data, rendered.mime, etag, cache_control, vary,
-                         _attachment_name(transformation, path, rendered.format), True)
+        (data, fmt, fresh), _ = self._gate.run(key, work)
+        return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
+                         _attachment_name(transformation, path, fmt), fresh)
 
     # -- access -------------------------------------------------------------------------------
 
@@ -207,6 +218,9 @@ class DeliveryService:
                     raise Unauthorized(f"l_{layer.type.value}: layers need a signed URL")
 
     def _cached_derivative(self, key: str) -> bytes | None:
+        pending = self.writer.pending(key)
+        if pending is not None:
+            return pending
         # One read, not exists-then-read: on S3 that is one round trip instead of two.
         try:
             return self._blobs.get_bytes(key)
