@@ -12,6 +12,7 @@ from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
 from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
+from tessera.cluster import open_coordinator
 from tessera.db.uow import Database
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
     metrics = Metrics()
+    coordinator = open_coordinator(settings.redis_url)
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
@@ -82,6 +84,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         limits=RenderLimits(max_pixels=settings.max_pixels,
                             deadline_seconds=settings.render_timeout),
         gate=RenderGate(settings.render_concurrency, settings.render_queue),
+        coordinator=coordinator,
         strict_transformations=settings.strict_transformations,
     )
 
@@ -95,6 +98,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         delivery.close()
+        coordinator.close()
         notifier.close(wait=False)
         db.dispose()
 

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         False, description="Serve unsigned `upload`-type URLs only for derivatives already "
         "generated (Cloudinary's strict transformations)."
     )
+    redis_url: str = Field(
+        "", description="Redis shared by the nodes of a cluster (`redis://host:6379/0`): one "
+        "render per derivative cluster-wide, and a deletion clears every node's memory cache "
+        "at once. Empty: a single node needs none."
+    )
     render_concurrency: int = Field(
         2, description="Renders running at once (one per core is a good start)."
     )

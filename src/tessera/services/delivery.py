@@ -39,7 +39,7 @@ from tessera.render.pipeline import (
     render,
 )
 from tessera.services.derivative_writer import DerivativeWriter
-from tessera.services.ports import BlobStore
+from tessera.services.ports import BlobStore, Coordinator
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 
@@ -78,8 +78,8 @@ def source_of(asset: Asset, path: Path) -> Source:
 class DeliveryService:
     def __init__(self, db: Database, blobs: BlobStore, secrets: SecretService,
                  metrics: Metrics, *, cache_dir: Path, limits: RenderLimits, gate: RenderGate,
-                 strict_transformations: bool = False, memory_bytes: int = 64 << 20,
-                 memory_seconds: float = 30.0) -> None:
+                 coordinator: Coordinator, strict_transformations: bool = False,
+                 memory_bytes: int = 64 << 20, memory_seconds: float = 30.0) -> None:
         # Hot derivatives of versioned (immutable) URLs, in memory: a hit costs no database
         # query and no blob read. Bounded in bytes; the TTL bounds how long a deleted image's
         # derivatives stay reachable on a node that did not see the deletion.
@@ -95,6 +95,8 @@ class DeliveryService:
         self._gate = gate
         self._strict = strict_transformations
         self.writer = DerivativeWriter(blobs)
+        self._coordinator = coordinator
+        coordinator.on_forget(self._clear_memory)
 
     def close(self) -> None:
         """Store the derivatives still waiting to be written (at shutdown)."""
@@ -111,7 +113,10 @@ class DeliveryService:
         return replace(hit, data=None) if _matches(if_none_match, hit.etag) else hit
 
     def forget(self) -> None:
-        """Drop the in-memory derivatives (after a deletion or overwrite on this node)."""
+        """Drop the in-memory derivatives, on every node of the cluster (after a deletion)."""
+        self._coordinator.broadcast_forget()
+
+    def _clear_memory(self) -> None:
         with self._memory_lock:
             self._memory.clear()
 
@@ -178,16 +183,24 @@ class DeliveryService:
 
         def work() -> tuple[bytes, str, bool]:
             """(bytes, format, rendered here)."""
-            # Checked again inside the single flight: a render of this key may have finished
-            # between the lookup above and this call.
-            stored = self._cached_derivative(key)
-            if stored is not None:
-                return stored, sniff(stored[:64]).format, False
-            started = time.perf_counter()
-            rendered = render(self._source(asset), transformation, negotiated,
-                              resolve_layer=lambda layer: self._layer(organization_id, layer),
-                              limits=self._limits)
-            self.writer.store(key, rendered.data, rendered.mime)
+            # Single flight across the cluster too: another node may be rendering this key.
+            seconds = self._limits.deadline_seconds
+            with self._coordinator.exclusive(key, hold_seconds=seconds + 30,
+                                             wait_seconds=seconds):
+                # Checked again inside the single flight: a render of this key may have
+                # finished (here or on another node) since the lookup above.
+                stored = self._cached_derivative(key)
+                if stored is not None:
+                    return stored, sniff(stored[:64]).format, False
+                started = time.perf_counter()
+                rendered = render(self._source(asset), transformation, negotiated,
+                                  resolve_layer=lambda layer: self._layer(organization_id,
+                                                                          layer),
+                                  limits=self._limits)
+                if self._coordinator.clustered:  # stored before the lock lets others look
+                    self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
+                else:
+                    self.writer.store(key, rendered.data, rendered.mime)
             self._metrics.renders.inc()
             self._metrics.render_seconds.observe(time.perf_counter() - started)
             return rendered.data, rendered.format, True
