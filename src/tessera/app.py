@@ -34,6 +34,7 @@ from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import ImageService
+from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
@@ -80,7 +81,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     )
 
     delivery = DeliveryService(
-        db, blobs, secrets, metrics, cache_dir=settings.data_dir / "cache",
+        db, blobs, secrets, metrics,
+        originals=OriginalsCache(settings.data_dir / "cache" / "originals", blobs,
+                                 max_bytes=settings.originals_cache_bytes),
         limits=RenderLimits(max_pixels=settings.max_pixels,
                             deadline_seconds=settings.render_timeout),
         gate=RenderGate(settings.render_concurrency, settings.render_queue),

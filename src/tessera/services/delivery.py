@@ -10,9 +10,7 @@ re-upload (new version) or a deletion makes old ones unreachable.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -39,6 +37,7 @@ from tessera.render.pipeline import (
     render,
 )
 from tessera.services.derivative_writer import DerivativeWriter
+from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore, Coordinator
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
@@ -77,7 +76,8 @@ def source_of(asset: Asset, path: Path) -> Source:
 
 class DeliveryService:
     def __init__(self, db: Database, blobs: BlobStore, secrets: SecretService,
-                 metrics: Metrics, *, cache_dir: Path, limits: RenderLimits, gate: RenderGate,
+                 metrics: Metrics, *, originals: OriginalsCache, limits: RenderLimits,
+                 gate: RenderGate,
                  coordinator: Coordinator, strict_transformations: bool = False,
                  memory_bytes: int = 64 << 20, memory_seconds: float = 30.0) -> None:
         # Hot derivatives of versioned (immutable) URLs, in memory: a hit costs no database
@@ -90,7 +90,7 @@ class DeliveryService:
         self._blobs = blobs
         self._secrets = secrets
         self._metrics = metrics
-        self._cache_dir = cache_dir
+        self._originals = originals
         self._limits = limits
         self._gate = gate
         self._strict = strict_transformations
@@ -254,27 +254,7 @@ class DeliveryService:
         return self._source(asset)
 
     def _source(self, asset: Asset) -> Source:
-        return source_of(asset, self._original_path(asset.blob_key))
-
-    def _original_path(self, blob_key: str) -> Path:
-        """A local file of the original: the blob itself, or a cached copy of a remote one."""
-        local = self._blobs.local_path(blob_key)
-        if local is not None:
-            return local
-        cached = self._cache_dir / "originals" / blob_key
-        if cached.exists():
-            return cached
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, staged = tempfile.mkstemp(dir=cached.parent, prefix=".fetch-")
-        try:
-            with os.fdopen(fd, "wb") as out, self._blobs.open(blob_key) as source:
-                while chunk := source.read(1 << 20):
-                    out.write(chunk)
-            os.replace(staged, cached)  # originals are immutable: a rename is all the sync needed
-        except BaseException:
-            Path(staged).unlink(missing_ok=True)
-            raise
-        return cached
+        return source_of(asset, self._originals.path(asset.blob_key))
 
     @staticmethod
     def _is_original(transformation: Transformation, negotiated: Negotiated,
