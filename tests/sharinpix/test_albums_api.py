@@ -120,6 +120,20 @@ def test_concurrent_views_are_all_counted(client: TestClient, tenant: Tenant) ->
     assert _open(client, tenant, album_id)["views_count"] == 26
 
 
+def test_concurrent_first_opens_make_one_album(client: TestClient, tenant: Tenant) -> None:
+    album_id = _album()
+    token = _grants(tenant, {album_id: {"see": True}})
+
+    def first_open(_: int) -> Any:
+        return client.get(f"/api/v1/albums/{album_id}", headers=auth(token))
+
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(first_open, range(6)))
+    assert [r.status_code for r in responses] == [200] * 6, [r.text for r in responses]
+    assert len({r.json()["public_id"] for r in responses}) == 1
+    assert sorted(r.json()["views_count"] for r in responses) == list(range(1, 7))
+
+
 # --- GET /api/v1/albums -------------------------------------------------------------------------
 
 

@@ -124,8 +124,9 @@ class AlbumRepository:
         return self._session.scalars(query).one_or_none()
 
     def add(self, album: Album) -> None:
+        # No flush here: a concurrent first use must surface at the unit of work's
+        # flush or commit, where it becomes a Conflict the caller can retry.
         self._session.add(album)
-        self._session.flush()
 
     def count_images(self, album_pk: str) -> int:
         query = select(func.count()).select_from(Image).where(Image.album_id == album_pk,

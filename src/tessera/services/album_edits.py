@@ -127,11 +127,12 @@ class AlbumEditService:
             target = Album(id=str(uuid.uuid4()), organization_id=org, external_id=new_id,
                            views_count=0, created_at=now)
             uow.albums.add(target)
+            uow.flush()  # a concurrent creation of the same id: Conflict
             copies = copy_images(uow, uow.images.in_album(source.id), target.id,
                                  with_tags=with_tags, now=now)
             self._record(uow, principal, target.id, "duplicate",
                          {"from": album_id, "images_count": len(copies), "tags": with_tags})
-            uow.commit()  # a concurrent creation of the same id: Conflict
+            uow.commit()
             ref = AlbumRef.of(target)
         log.info("event=album_duplicated images=%d", len(copies))
         return self._albums.view(principal, ref)
