@@ -220,6 +220,12 @@ def test_rotation_changes_every_url_and_the_pixels(client: TestClient, tenant: T
                       follow_redirects=False)
     assert link.status_code == 302 and chain_of(link.headers["location"], tenant
                                                 ).startswith("a_90/")
+    # So does the transformation-token redirect (seeds 000/001).
+    redirect_token = client_token(tenant, {"transformations": [{"width": 10, "crop": "fit"}]})
+    redirected = client.get(f"/images/{image['id']}?token={redirect_token}",
+                            follow_redirects=False)
+    assert redirected.status_code == 302
+    assert chain_of(redirected.headers["location"], tenant).startswith("a_90/c_fit,h_1920")
     for given, stored in (("-90", 270), ("450", 90), ("0", 0), ("180", 180)):
         again = _put(client, image["id"], token, [("image[rotation]", given)])
         assert again.status_code == 200 and again.json()["rotation"] == stored, given
