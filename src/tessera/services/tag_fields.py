@@ -21,7 +21,7 @@ DEFAULT_COLOR: Final = "#009688"  # seed 003
 BLACK: Final = "#000000"
 WHITE: Final = "#ffffff"
 # White text is kept while it reaches WCAG 2 AA for large text (3:1, success criterion 1.4.3):
-# tag chips are short bold labels. Seed 003 pins `#009688` (3.7:1 with white) → `#ffffff`.
+# tag chips are short bold labels. Seed 003 pins `#009688` (3.67:1 with white) → `#ffffff`.
 MIN_WHITE_CONTRAST: Final = 3.0
 _COLOR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 _FLAGS: Final = {"public": "is_public", "listed": "listed", "visible": "visible",
