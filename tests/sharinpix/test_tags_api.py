@@ -8,6 +8,7 @@ import json
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -140,6 +141,19 @@ def test_a_duplicate_name_is_409_and_changes_nothing(client: TestClient,
     assert again.status_code == 409, again.text
     assert set(again.json()) == {"error"} and again.headers["X-token"]
     assert list_tags(client, admin(tenant)).json() == [first]
+
+
+def test_concurrent_creations_of_a_name_make_one_tag(client: TestClient,
+                                                      tenant: Tenant) -> None:
+    token = admin(tenant)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda i: post_tag(client, token, {"name": "Race",
+                                                                   "label_fr": str(i)}),
+                                range(8)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [409] * 7, [a.text for a in answers]
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert list_tags(client, token).json() == [winner]
 
 
 def test_the_same_name_in_two_organizations(client: TestClient, app: FastAPI,
@@ -507,7 +521,8 @@ def test_a_public_tag_shows_its_images_without_token(client: TestClient, tenant:
     trashed = create_image(client, tenant, photo)
     create_image(client, tenant, photo, first["album_id"])  # not tagged
     tag = make_tag(client, tenant, "Showcase", public="true")
-    tag_image(client, tenant, tag["id"], first["id"], second["id"], trashed["id"])
+    for image in (second, first, trashed):  # oldest tagging first
+        tag_image(client, tenant, tag["id"], image["id"])
     assert client.delete(f"/api/v1/images/{trashed['id']}",
                          headers=auth(admin(tenant))).status_code == 204
     for path in (f"/api/v1/tags/{tag['id']}/public_tags",
@@ -517,7 +532,7 @@ def test_a_public_tag_shows_its_images_without_token(client: TestClient, tenant:
         assert "X-token" not in response.headers
         assert response.headers["Content-Type"] == "application/json; charset=utf-8"
         images = response.json()
-        assert [image["id"] for image in images] == [first["id"], second["id"]]
+        assert [image["id"] for image in images] == [second["id"], first["id"]]
     for image in images:
         assert set(image) == set(first)
         # Signed with the organization's secret: they render for anyone.

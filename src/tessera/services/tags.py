@@ -137,12 +137,13 @@ class TagService:
             raise BadRequest("Missing required parameter - tag[name]")
         org = principal.organization_id
         with self._db.uow() as uow:
-            if uow.tags.find_by_name(org, fields.name) is not None:
+            row = new_tag_row(org, fields.name, self._clock())
+            uow.tags.add_missing([row])  # race-safe: a concurrent creation keeps its row
+            tag = uow.tags.find_by_name(org, fields.name)
+            if tag is None or tag.id != row["id"]:
                 raise Conflict("A tag with this name exists")
-            tag = Tag(**new_tag_row(org, fields.name, self._clock()))
             self._apply(tag, fields)
-            uow.tags.add(tag)
-            uow.commit()  # a concurrent creation of the name → Conflict too
+            uow.commit()
         log.info("event=tag_created tag_id=%s", tag.id)
         return tag_json(tag)
 
@@ -162,6 +163,7 @@ class TagService:
                 raise Conflict("A tag with this name exists")
             self._apply(tag, fields)
             if renamed:
+                uow.flush()  # a concurrent rename to the same name → Conflict, not a 500
                 self._reindex_carriers(uow, org, tag.id)
             uow.commit()
         log.info("event=tag_updated tag_id=%s renamed=%s", tag.id, renamed)
@@ -181,7 +183,6 @@ class TagService:
 
     @staticmethod
     def _reindex_carriers(uow: UnitOfWork, organization_id: str, tag_id: str) -> None:
-        # The session autoflushes the new name before the index reads the tag names.
         for image in uow.images.get_many_any_state(organization_id,
                                                    uow.tag_images.image_ids_with(tag_id)):
             reindex(uow, image)
