@@ -79,15 +79,6 @@ class UnitOfWork:
             self.session.rollback()
             raise Conflict("Conflicting concurrent write, retry the request") from exc
 
-    def flush(self) -> None:
-        """Write pending changes now (still uncommitted); a unique-constraint clash becomes a
-        409 Conflict, as in `commit`."""
-        try:
-            self.session.flush()
-        except IntegrityError as exc:
-            self.session.rollback()
-            raise Conflict("Conflicting concurrent write, retry the request") from exc
-
     def rollback(self) -> None:
         self.session.rollback()
 
