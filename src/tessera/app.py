@@ -121,15 +121,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
-                                  tag_images=TagImageService(db, access, links),
+                                  tag_images=TagImageService(db, access, links, clock=clock),
                                   redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
                                   album_edits=AlbumEditService(db, albums),
                                   image_edits=ImageEditService(db, access, albums, links),
                                   image_queries=ImageQueryService(db, access, links,
                                                                   redirects),
-                                  tags=TagService(db, access, links),
-                                  annotations=AnnotationService(db))
+                                  tags=TagService(db, access, links, clock=clock),
+                                  annotations=AnnotationService(db, clock=clock))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -67,9 +68,12 @@ def annotation_json(image: Image) -> dict[str, Any]:
 
 
 class AnnotationService:
-    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self._db = db
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def get(self, principal: Principal, image_id: str) -> dict[str, Any]:
         """Raises NotFound (unknown, another organization's, trashed), Unauthorized."""
@@ -93,7 +97,7 @@ class AnnotationService:
             # Checked once authorized: a refused token learns nothing about its input.
             image.annotation_svg = sanitise_svg(svg) if svg else None
             image.annotation_object = check_object(params.get("object"))
-            image.updated_at = self._clock()
+            image.updated_at = self._now()
             uow.commit()
             log.info("event=image_annotated image_id=%s", image.id)
             return annotation_json(image)

@@ -12,6 +12,7 @@ Both reindex the images they change (their tag names are search terms).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,11 +48,14 @@ def check_image_ids(image_ids: Any) -> list[str]:
 
 class TagImageService:
     def __init__(self, db: Database, access: AccessService, links: ImageLinks,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._access = access
         self._links = links
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def tag(self, principal: Principal, tag_id_or_name: str,
             image_ids: Any) -> list[dict[str, Any]]:
@@ -72,7 +76,7 @@ class TagImageService:
                 raise NotFound("Tag not found")
             for image in images.values():
                 authorize(abilities, View.TAG_IMAGE, image.album.external_id, tag=name)
-            now = self._clock()
+            now = self._now()
             if tag is None:
                 tag = ensure_tags(uow, org, [name], now).get(name)
                 if tag is None:  # a name no tag can have

@@ -17,6 +17,7 @@ listing, no deletion, and expires after `TAGS_TOKEN_LIFETIME`.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -120,11 +121,14 @@ def read_flag(name: str, value: Any) -> bool:
 
 class TagService:
     def __init__(self, db: Database, access: AccessService, links: ImageLinks,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._access = access
         self._links = links
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     # --- writing --------------------------------------------------------------------------
 
@@ -137,7 +141,7 @@ class TagService:
             raise BadRequest("Missing required parameter - tag[name]")
         org = principal.organization_id
         with self._db.uow() as uow:
-            row = new_tag_row(org, fields.name, self._clock())
+            row = new_tag_row(org, fields.name, self._now())
             uow.tags.add_missing([row])  # race-safe: a concurrent creation keeps its row
             tag = uow.tags.find_by_name(org, fields.name)
             if tag is None or tag.id != row["id"]:
@@ -198,7 +202,7 @@ class TagService:
         flags = {"visible": read_flag("visible", visible)} if visible is not None else {}
         org = principal.organization_id
         with self._db.uow() as uow:
-            if ensure_tags(uow, org, principal.abilities.named_tags(), self._clock()):
+            if ensure_tags(uow, org, principal.abilities.named_tags(), self._now()):
                 uow.commit()
             tags = uow.tags.list(org, offset=(page - 1) * TAGS_PAGE_SIZE,
                                  limit=TAGS_PAGE_SIZE, **flags)
@@ -247,7 +251,7 @@ class TagService:
         if any(c.isspace() for c in name):
             raise BadRequest("A tag whose name has spaces cannot be shared by a search token")
         query = f"tag:{name}" if album_id is None else f"album_id:{album_id} tag:{name}"
-        expires_at = self._clock() + TAGS_TOKEN_LIFETIME
+        expires_at = self._now() + TAGS_TOKEN_LIFETIME
         claims: dict[str, Any] = {"q": query, "exp": int(expires_at.timestamp())}
         if principal.secret_id is not None:
             claims["iss"] = principal.secret_id  # revoking the secret revokes the share
