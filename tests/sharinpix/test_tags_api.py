@@ -395,6 +395,7 @@ def test_autocomplete_by_normalised_prefix(client: TestClient, tenant: Tenant) -
     assert names() == ["Toiture", "Fissure", "Été"]
     assert names(filters="visible") == ["Fissure"]
     assert names(q="t", filters="listed") == ["Toiture"]
+    assert names(**{"filters[]": ["visible", "listed"]}) == ["Fissure"]
     assert names(**{"filters[listed]": "false"}) == ["Été"]
     assert names(**{"filters[visible]": "false", "filters[listed]": "true"}) == ["Toiture"]
     for bad in ({"filters": "colour"}, {"filters[visible]": "yes"}, {"q": "x" * 300}):

@@ -96,11 +96,14 @@ def _matches(tag: Tag, prefix: str) -> bool:
 
 
 def read_filters(value: Any) -> dict[str, bool]:
-    """`filters=visible,listed` (each true) or `filters[visible]=false` → model flags."""
+    """`filters=visible,listed` or `filters[]=visible` (each true), or
+    `filters[visible]=false` → model flags."""
     if value is None or value == "":
         return {}
     if isinstance(value, str):
-        value = {name.strip(): "true" for name in value.split(",") if name.strip()}
+        value = value.split(",")
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        value = {name.strip(): "true" for name in value if name.strip()}
     if not isinstance(value, Mapping):
         raise BadRequest("filters must be a list of flags or a hash of flags")
     flags: dict[str, bool] = {}
