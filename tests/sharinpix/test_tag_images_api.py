@@ -119,6 +119,21 @@ def test_concurrent_tagging_leaves_one_row(client: TestClient, app: FastAPI, ten
     assert rows_of(app, tenant) == 1
 
 
+def test_concurrent_tags_on_one_image_are_all_indexed(client: TestClient, app: FastAPI,
+                                                      tenant: Tenant, photo: Path) -> None:
+    image = create_image(client, tenant, photo)
+    names = [f"Tag{index}" for index in range(6)]
+    for name in names:
+        make_tag(client, tenant, name)
+    token = admin(tenant)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda name: tag_images(client, token, name, [image["id"]]),
+                                names))
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert {name.lower() for name in names} <= terms(app, image["id"])
+    assert rows_of(app, tenant) == 6
+
+
 def test_tagging_is_all_or_nothing(client: TestClient, app: FastAPI, tenant: Tenant,
                                    photo: Path) -> None:
     album_id = new_album()

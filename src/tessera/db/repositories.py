@@ -252,6 +252,15 @@ class ImageRepository:
                                     Image.deleted_at.is_(None))
         return self._session.scalars(query).unique().all()
 
+    def lock(self, organization_id: str, image_ids: Sequence[str]) -> None:
+        """Hold the images' rows until the commit (`FOR UPDATE`; SQLite serialises writers
+        anyway), in id order so two writers never deadlock: writers of one image's tags and
+        search terms then take turns instead of racing."""
+        query = (select(Image.id).where(Image.organization_id == organization_id,
+                                        Image.id.in_(list(image_ids)))
+                 .order_by(Image.id).with_for_update())
+        self._session.execute(query).all()
+
     def get_many_any_state(self, organization_id: str,
                            image_ids: Sequence[str]) -> Sequence[Image]:
         """The organization's images among `image_ids`, in the trash or not."""

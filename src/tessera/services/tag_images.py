@@ -66,6 +66,7 @@ class TagImageService:
         org = principal.organization_id
         abilities = principal.abilities
         with self._db.uow() as uow:
+            uow.images.lock(org, ids)  # a concurrent tagging of these images waits here
             images = {image.id: image for image in uow.images.get_many(org, ids)}
             missing = [image_id for image_id in ids if image_id not in images]
             if missing:
@@ -106,6 +107,7 @@ class TagImageService:
             image = row.image
             authorize(principal.abilities, View.TAG_IMAGE, image.album.external_id,
                       tag=row.tag.name)
+            uow.images.lock(principal.organization_id, [image.id])
             if not uow.tag_images.remove(row.id):
                 raise NotFound("Tag image not found")
             search_index.reindex(uow, image)

@@ -190,8 +190,9 @@ class TagService:
 
     @staticmethod
     def _reindex_carriers(uow: UnitOfWork, organization_id: str, tag_id: str) -> None:
-        for image in uow.images.get_many_any_state(organization_id,
-                                                   uow.tag_images.image_ids_with(tag_id)):
+        carriers = uow.tag_images.image_ids_with(tag_id)
+        uow.images.lock(organization_id, carriers)
+        for image in uow.images.get_many_any_state(organization_id, carriers):
             reindex(uow, image)
 
     # --- reading --------------------------------------------------------------------------
