@@ -164,6 +164,9 @@ def test_the_same_name_in_two_organizations(client: TestClient, app: FastAPI,
     assert theirs["id"] != mine["id"]
     assert [t["id"] for t in list_tags(client, admin(tenant)).json()] == [mine["id"]]
     assert [t["id"] for t in list_tags(client, admin(other)).json()] == [theirs["id"]]
+    completed = client.get("/api/v1/tags/autocomplete", params={"q": "ro"},
+                           headers=auth(admin(other)))
+    assert [t["id"] for t in completed.json()] == [theirs["id"]]
 
 
 @pytest.mark.parametrize("fields", [
