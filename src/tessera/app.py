@@ -18,9 +18,11 @@ from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.api_v1 import account as account_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes
+from tessera.http.routes.api_v1 import search as search_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.delivery import HotPathMiddleware
@@ -28,6 +30,7 @@ from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
+from tessera.services.account import AccountService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_links import ImageLinks
@@ -35,6 +38,7 @@ from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
+from tessera.services.search import SearchService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.trash import TrashService
@@ -102,7 +106,9 @@ def create_app(settings: Settings) -> FastAPI:
                                   access=access, albums=albums, images=images,
                                   tag_images=TagImageService(db, access, links),
                                   redirects=RedirectService(db, access, links),
-                                  trash=TrashService(db, access, links, delivery.forget))
+                                  trash=TrashService(db, access, links, delivery.forget),
+                                  search=SearchService(db, access, links),
+                                  account=AccountService(db, access, secrets, public_url))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
@@ -110,7 +116,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(uploads.router)
     for api_router in (album_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
-                       images_redirect.router):
+                       images_redirect.router, search_routes.router,
+                       account_routes.router):
         app.include_router(api_router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)

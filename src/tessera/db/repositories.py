@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from tessera.db import search_query
 from tessera.db.models import (
     Album,
     Asset,
@@ -177,6 +178,16 @@ class ImageRepository:
                  .offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
 
+    def search(self, organization_id: str, condition: search_query.Condition, *,
+               offset: int, limit: int) -> Sequence[Image]:
+        """Live images of the organization meeting `condition`, newest first (then by id,
+        so pages are stable)."""
+        query = (select(Image)
+                 .where(Image.organization_id == organization_id, Image.deleted_at.is_(None),
+                        search_query.to_sql(condition, organization_id))
+                 .order_by(Image.created_at.desc(), Image.id).offset(offset).limit(limit))
+        return self._session.scalars(query).unique().all()
+
     def find_by_asset(self, asset: Asset) -> Image | None:
         query = select(Image).where(Image.asset_id == asset.id)
         return self._session.scalars(query).one_or_none()
@@ -201,6 +212,12 @@ class TagRepository:
     def add(self, tag: Tag) -> None:
         self._session.add(tag)
         self._session.flush()
+
+    def ids_by_name(self, organization_id: str, names: Sequence[str]) -> dict[str, str]:
+        """Tag name → id, for the organization's tags among `names`."""
+        query = select(Tag.name, Tag.id).where(Tag.organization_id == organization_id,
+                                               Tag.name.in_(list(names)))
+        return {name: tag_id for name, tag_id in self._session.execute(query)}
 
 
 class TagImageRepository:

@@ -10,11 +10,13 @@ from fastapi import Depends, Request
 from tessera.db.uow import Database
 from tessera.metrics import Metrics
 from tessera.services.access import AccessService
+from tessera.services.account import AccountService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
+from tessera.services.search import SearchService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.trash import TrashService
@@ -39,6 +41,8 @@ class Services:
     tag_images: TagImageService
     redirects: RedirectService
     trash: TrashService
+    search: SearchService
+    account: AccountService
 
 
 async def get_services(request: Request) -> Services:
