@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from tessera.db import search_query
@@ -18,6 +18,9 @@ from tessera.db.models import (
     Tag,
     TagImage,
 )
+
+# A search condition matching fewer candidates than this is looked up first (search).
+DRIVER_CAP = 2000
 
 
 class OrganizationRepository:
@@ -181,12 +184,37 @@ class ImageRepository:
     def search(self, organization_id: str, condition: search_query.Condition, *,
                offset: int, limit: int) -> Sequence[Image]:
         """Live images of the organization meeting `condition`, newest first (then by id,
-        so pages are stable)."""
+        so pages are stable).
+
+        The most selective conjunct under `DRIVER_CAP` candidates (counted from its index,
+        a few rows read) drives the lookup; with none, the images are read newest first and
+        each condition probed."""
+        driver = self._driver(organization_id, condition)
+        org, live = Image.organization_id == organization_id, Image.deleted_at.is_(None)
+        if driver is not None and self._session.get_bind().dialect.name == "sqlite":
+            # Without statistics SQLite would rather walk the organization (or trash) index
+            # than the driver's; unary `+` keeps those columns off every index (SQLite's way
+            # of saying so), so the driver's index is the one it can use.
+            org = literal_column("+images.organization_id") == organization_id
+            live = literal_column("+images.deleted_at").is_(None)
         query = (select(Image)
-                 .where(Image.organization_id == organization_id, Image.deleted_at.is_(None),
-                        search_query.to_sql(condition, organization_id))
+                 .where(org, live, search_query.to_sql(condition, organization_id, driver))
                  .order_by(Image.created_at.desc(), Image.id).offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
+
+    def _driver(self, organization_id: str,
+                condition: search_query.Condition) -> search_query.Condition | None:
+        best: tuple[int, search_query.Condition] | None = None
+        for part in search_query.conjuncts(condition):
+            if isinstance(part, search_query.IsImage):
+                return part  # a primary key lookup: nothing is more selective
+            counting = search_query.candidates_count(part, organization_id, DRIVER_CAP)
+            if counting is None:
+                continue
+            count = int(self._session.scalar(counting) or 0)
+            if count < DRIVER_CAP and (best is None or count < best[0]):
+                best = (count, part)
+        return best[1] if best is not None else None
 
     def find_by_asset(self, asset: Asset) -> Image | None:
         query = select(Image).where(Image.asset_id == asset.id)
