@@ -16,6 +16,7 @@ from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
+from tessera.http.routes import external_urls as external_url_routes
 from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import account as account_routes
@@ -33,6 +34,7 @@ from tessera.services.access import AccessService
 from tessera.services.account import AccountService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.external_urls import ExternalUrlService
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
@@ -91,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     links = ImageLinks(secrets, public_url, server_key)
     albums = AlbumService(db, secrets, access, links, public_url)
     images = ImageService(db, secrets, access, albums, links, public_url)
+    redirects = RedirectService(db, access, links)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -105,10 +108,12 @@ def create_app(settings: Settings) -> FastAPI:
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
                                   tag_images=TagImageService(db, access, links),
-                                  redirects=RedirectService(db, access, links),
+                                  redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
                                   search=SearchService(db, access, links),
-                                  account=AccountService(db, access, secrets, public_url))
+                                  account=AccountService(db, access, secrets, public_url),
+                                  external_urls=ExternalUrlService(db, access, links, redirects,
+                                                                   public_url))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
@@ -117,7 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     for api_router in (album_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
                        images_redirect.router, search_routes.router,
-                       account_routes.router):
+                       account_routes.router, external_url_routes.router):
         app.include_router(api_router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)

@@ -67,6 +67,8 @@ def _query(caller: Abilities, requested: Any) -> str | None:
     if caller.search is None:
         return None
     own = caller.search.query.strip()
+    if caller.search.filters() is None:
+        return caller.search.query  # it matches nothing; so must the derived token
     if wanted == "*":
         return own
     if own == "*":

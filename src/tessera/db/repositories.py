@@ -13,6 +13,7 @@ from tessera.db.models import (
     Asset,
     ClientSecret,
     Image,
+    ImageExternalUrl,
     ImageSearchTerm,
     Organization,
     Tag,
@@ -294,3 +295,15 @@ class SearchTermRepository:
     def terms_of(self, image_id: str) -> set[str]:
         query = select(ImageSearchTerm.term).where(ImageSearchTerm.image_id == image_id)
         return set(self._session.scalars(query))
+
+
+class ExternalUrlRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_many(self, links: Sequence[ImageExternalUrl]) -> None:
+        self._session.add_all(links)
+
+    def get(self, link_id: str) -> ImageExternalUrl | None:
+        """By id alone: the id is the link's own proof (public, no token)."""
+        return self._session.get(ImageExternalUrl, link_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tessera.db.repositories import (
     AlbumRepository,
     AssetRepository,
+    ExternalUrlRepository,
     ImageRepository,
     OrganizationRepository,
     SearchTermRepository,
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
         self.search_terms = SearchTermRepository(self.session)
+        self.external_urls = ExternalUrlRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -13,6 +13,7 @@ from tessera.services.access import AccessService
 from tessera.services.account import AccountService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.external_urls import ExternalUrlService
 from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
@@ -43,6 +44,7 @@ class Services:
     trash: TrashService
     search: SearchService
     account: AccountService
+    external_urls: ExternalUrlService
 
 
 async def get_services(request: Request) -> Services:
