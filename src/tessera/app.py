@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
 from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
+from tessera.cluster import open_coordinator
 from tessera.db.uow import Database
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
@@ -20,8 +22,10 @@ from tessera.http.routes import external_urls as external_url_routes
 from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import account as account_routes
+from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
+from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import search as search_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
@@ -32,11 +36,15 @@ from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
 from tessera.services.account import AccountService
+from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.external_urls import ExternalUrlService
+from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
+from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
+from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
@@ -62,7 +70,9 @@ def build_secret_service(settings: Settings, db: Database,
     return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """The application; `clock` (seconds since the epoch) is what time-bound checks read:
+    upload timestamps, upload forms, token expiry."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
@@ -72,32 +82,38 @@ def create_app(settings: Settings) -> FastAPI:
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
     metrics = Metrics()
+    coordinator = open_coordinator(settings.redis_url)
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
                      timestamp_tolerance=settings.upload_timestamp_tolerance),
-        metrics,
+        metrics, clock=clock,
     )
 
     delivery = DeliveryService(
-        db, blobs, secrets, metrics, cache_dir=settings.data_dir / "cache",
+        db, blobs, secrets, metrics,
+        originals=OriginalsCache(settings.data_dir / "cache" / "originals", blobs,
+                                 max_bytes=settings.originals_cache_bytes),
         limits=RenderLimits(max_pixels=settings.max_pixels,
                             deadline_seconds=settings.render_timeout),
         gate=RenderGate(settings.render_concurrency, settings.render_queue),
+        coordinator=coordinator,
         strict_transformations=settings.strict_transformations,
     )
 
     public_url = settings.resolved_public_url
-    access = AccessService(secrets, TokenCodec(server_key))
+    access = AccessService(secrets, TokenCodec(server_key, clock=clock))
     links = ImageLinks(secrets, public_url, server_key)
-    albums = AlbumService(db, secrets, access, links, public_url)
+    albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
     redirects = RedirectService(db, access, links)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        delivery.close()
+        coordinator.close()
         notifier.close(wait=False)
         db.dispose()
 
@@ -113,13 +129,18 @@ def create_app(settings: Settings) -> FastAPI:
                                   search=SearchService(db, access, links),
                                   account=AccountService(db, access, secrets, public_url),
                                   external_urls=ExternalUrlService(db, access, links, redirects,
-                                                                   public_url))
+                                                                   public_url),
+                                  album_edits=AlbumEditService(db, albums),
+                                  image_edits=ImageEditService(db, access, albums, links),
+                                  image_queries=ImageQueryService(db, access, links,
+                                                                  redirects))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
-    for api_router in (album_routes.router, image_routes.router, trash_routes.router,
+    for api_router in (album_routes.router, album_edit_routes.router,
+                       image_edit_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
                        images_redirect.router, search_routes.router,
                        account_routes.router, external_url_routes.router):

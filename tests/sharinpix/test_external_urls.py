@@ -92,10 +92,20 @@ def test_link_follows_the_image(slash: str, client: TestClient, app: FastAPI, te
     assert followed.headers["Cache-Control"] == "no-cache"
     assert chain_of(followed.headers["Location"], tenant) == f"{BASE}/c_fill,w_100"
 
-    # Rotating the image changes where the same link goes, at once.
-    _set_rotation(app, image["id"], 90)
+    # Rotating the image (PUT /api/v1/images/:id) changes where the same link goes, at once.
+    rotator = client_token(tenant, {"abilities": {image["album_id"]: {
+        "Access": {"image_rotate": True}}}})
+    turned = client.put(f"/api/v1/images/{image['id']}",
+                        content=urlencode([("image[rotation]", "90")]),
+                        headers={**auth(rotator),
+                                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert turned.status_code == 200, turned.text
     again = _follow(client, body["url"])
     assert chain_of(again.headers["Location"], tenant) == f"a_90/{BASE}/c_fill,w_100"
+    # And so does any later change of the row.
+    _set_rotation(app, image["id"], 180)
+    assert chain_of(_follow(client, body["url"]).headers["Location"], tenant) \
+        == f"a_180/{BASE}/c_fill,w_100"
 
 
 def test_link_renders(client: TestClient, tenant: Tenant, image: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi import FastAPI
@@ -284,3 +285,17 @@ def test_trailing_slash(slash: str, client: TestClient, library: Library) -> Non
     response = client.get(f"/api/v1/search{slash}", params={"q": "cracked"},
                           headers=auth(_admin(library)))
     assert _ids(response) == _id(library, "facade")
+
+
+def test_a_caption_edit_is_found_at_once(client: TestClient, photo: Path,
+                                         library: Library) -> None:
+    album = f"E{uuid.uuid4().hex[:12]}"
+    image = create_image(client, library.tenant, photo, album)
+    token = _album_token(library, album, image_list=True, image_caption=True)
+    assert _ids(_search(client, token, q="skylight")) == []
+    edited = client.put(f"/api/v1/images/{image['id']}",
+                        content=urlencode([("image[title]", "Skylight leak")]),
+                        headers={**auth(token),
+                                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert edited.status_code == 200, edited.text
+    assert _ids(_search(client, token, q="skylight leak")) == [image["id"]]

@@ -11,9 +11,12 @@ from tessera.db.uow import Database
 from tessera.metrics import Metrics
 from tessera.services.access import AccessService
 from tessera.services.account import AccountService
+from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.external_urls import ExternalUrlService
+from tessera.services.image_edits import ImageEditService
+from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
@@ -45,6 +48,9 @@ class Services:
     search: SearchService
     account: AccountService
     external_urls: ExternalUrlService
+    album_edits: AlbumEditService
+    image_edits: ImageEditService
+    image_queries: ImageQueryService
 
 
 async def get_services(request: Request) -> Services:

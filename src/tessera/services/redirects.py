@@ -95,9 +95,27 @@ class RedirectService:
 
     def chain_for(self, uow: UnitOfWork, organization_id: str, hashes: Sequence[Any], *,
                   download: bool, principal: Principal | None) -> Transformation:
-        """The base chain (with `fl_attachment` when `download`) followed by the option
-        hashes of a token or a stored link. With `principal`, every overlay image must be
-        one it can see; None is for links authorized when they were made.
+        """The redirect base chain (with `fl_attachment` when `download`) followed by the
+        option hashes of a token or a stored link (`options_of`)."""
+        base = chain(REDIRECT_BASE)
+        if not download:
+            base = Transformation(tuple(c for c in base.components if not c.flags))
+        extra = self.options_of(uow, organization_id, hashes, principal)
+        return Transformation(base.components + extra.components)
+
+    def options_transformation(self, uow: UnitOfWork, principal: Principal,
+                               hashes: list[Any]) -> Transformation:
+        """SharinPix transformation hashes (as tokens carry them) → the transformation,
+        overlay image ids resolved to images the token may see.
+
+        Raises BadRequest, GrammarError, NotFound (overlay image), Unauthorized.
+        """
+        return self.options_of(uow, principal.organization_id, hashes, principal)
+
+    def options_of(self, uow: UnitOfWork, organization_id: str, hashes: Sequence[Any],
+                   principal: Principal | None) -> Transformation:
+        """Option hashes → their transformation. With `principal`, every overlay image must
+        be one it can see; None is for stored links, authorized when they were made.
 
         Raises BadRequest (too many hashes), GrammarError (bad values), NotFound (an overlay
         image unknown in the organization), Unauthorized (an overlay the principal may not see).
@@ -107,15 +125,11 @@ class RedirectService:
         options: list[Any] = []
         for item in hashes:
             if not isinstance(item, Mapping):
-                raise GrammarError("Each token transformation must be an object",
+                raise GrammarError("Each transformation must be an object",
                                    reason="bad options")
             options.append(self._resolve_layers(uow, organization_id, principal,
                                                 ruby_options(item)))
-        base = chain(REDIRECT_BASE)
-        if not download:
-            base = Transformation(tuple(c for c in base.components if not c.flags))
-        extra = from_options(options) if options else Transformation()
-        return Transformation(base.components + extra.components)
+        return from_options(options) if options else Transformation()
 
     def _visible(self, uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
         image = uow.images.get(principal.organization_id, image_id)
