@@ -89,6 +89,8 @@ def test_link_follows_the_image(slash: str, client: TestClient, app: FastAPI, te
 
     followed = _follow(client, body["url"])  # no token at all
     assert followed.status_code == 302, followed.text
+    assert _follow(client, body["url"] + "/").headers["Location"] \
+        == followed.headers["Location"]
     assert followed.headers["Cache-Control"] == "no-cache"
     assert chain_of(followed.headers["Location"], tenant) == f"{BASE}/c_fill,w_100"
 

@@ -118,9 +118,12 @@ class ExternalUrlService:
                    for row in rows]
         return answers[0] if single else answers
 
-    def target(self, link_id: str) -> str | None:
-        """The current delivery URL of the link, or None once its image cannot be shown (the
-        placeholder's turn). Raises NotFound for an unknown link."""
+    def target(self, link_id: str) -> str:
+        """The current delivery URL of the link, or the placeholder's once its image cannot
+        be shown. Raises NotFound for an unknown link."""
+        return self._delivery_url(link_id) or self._public_url + PLACEHOLDER_PATH
+
+    def _delivery_url(self, link_id: str) -> str | None:
         if not link_id or len(link_id) > _MAX_ID_LENGTH:
             raise NotFound("Link not found")
         with self._db.uow() as uow:

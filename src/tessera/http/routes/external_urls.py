@@ -33,12 +33,12 @@ async def create_external_urls(request: Request, principal: PrincipalDep,
 
 
 @router.get("/image_external_urls/{link_id}", summary="Follow a public image link")
+@router.get("/image_external_urls/{link_id}/", include_in_schema=False)
 async def follow_external_url(link_id: str, request: Request,
                               services: ServicesDep) -> Response:
     request.state.started = time.perf_counter()
     url = await run_in_threadpool(services.external_urls.target, link_id)
-    target = url or str(services.settings.resolved_public_url).rstrip("/") + PLACEHOLDER_PATH
-    response = redirect(target, static_headers(request))
+    response = redirect(url, static_headers(request))
     # `no-cache`: the target follows the image (rotation, crop, new version, deletion).
     response.headers["Cache-Control"] = "no-cache"
     return response
