@@ -184,6 +184,11 @@ def test_a_bare_token_stays_bare() -> None:
     assert not Abilities.from_claims(claims).is_scoped
 
 
+def test_a_bare_token_adds_no_transformations() -> None:
+    claims = derive({}, {"transformations": [{"overlay": "upload:secret_asset"}]})
+    assert set(claims) == {"iat", "exp"}
+
+
 @pytest.mark.parametrize("requested", [
     {},
     {"admin": True},
@@ -258,7 +263,7 @@ def test_never_more_than_the_caller(caller: dict[str, Any], requested: dict[str,
     assert derived.image_urls <= (held.image_urls or held.admin)
     assert derived.search_grants <= held.search_grants or held.admin
     assert derived.is_scoped or not held.is_scoped
-    if held.transformations is not None:
+    if held.transformations is not None or not held.is_scoped:
         assert derived.transformations == held.transformations
     if held.image_id is not None:
         assert derived.image_id == held.image_id

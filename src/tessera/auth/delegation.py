@@ -6,9 +6,10 @@ Pure, like `abilities`. Grants are kept only where the caller holds them (`Abili
 `can_tag`, the search grants, `image_urls`, `admin`); a search `q` is granted only to an admin
 or a search token, and then ANDed with the caller's own `q`. Restrictions always carry over:
 the caller's `transformations`, `image_id`, `user_id` and `sharinpix.download: false` win over
-whatever is asked. A caller that is scoped (admin, album abilities or search) never derives an
-unscoped token: that would be a bare transformation token, valid for every image of the
-organization (seeds 000/001); such a request is refused.
+whatever is asked (a bare token cannot add transformations either). A caller that is scoped
+(admin, album abilities or search) never derives an unscoped token: that would be a bare
+transformation token, valid for every image of the organization (seeds 000/001); such a
+request is refused.
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def derive_claims(caller: Abilities, caller_claims: Mapping[str, Any],
         claims["image_urls"] = True
     if caller.transformations is not None:
         claims["transformations"] = list(caller.transformations)
-    elif isinstance(requested.get("transformations"), list):
+    elif caller.is_scoped and isinstance(requested.get("transformations"), list):
+        # Only a scoped token's overlays are checked against what it sees (redirects):
+        # a bare one may not add raw layers it never had.
         claims["transformations"] = list(requested["transformations"])
     image_id = caller.image_id if caller.image_id is not None else requested.get("image_id")
     if isinstance(image_id, str | int) and not isinstance(image_id, bool):
