@@ -180,13 +180,13 @@ def test_user_id(caller: dict[str, Any], asked: Any, expected: Any) -> None:
 def test_a_bare_token_stays_bare() -> None:
     caller = {"transformations": [{"width": 50}]}
     claims = derive(caller, {"admin": True, **album("A", image_list=True), "q": "*"})
-    assert set(claims) == {"transformations", "iat", "exp"}
+    assert set(claims) == {"transformations", "iat", "exp", "max_exp"}
     assert not Abilities.from_claims(claims).is_scoped
 
 
 def test_a_bare_token_adds_no_transformations() -> None:
     claims = derive({}, {"transformations": [{"overlay": "upload:secret_asset"}]})
-    assert set(claims) == {"iat", "exp"}
+    assert set(claims) == {"iat", "exp", "max_exp"}
 
 
 @pytest.mark.parametrize("requested", [

@@ -113,7 +113,7 @@ def _grants(value: Any) -> dict[str, bool]:
     return {str(name): True for name, granted in value.items() if granted is True}
 
 
-def _tag_grants(value: Any) -> dict[str, bool]:
+def tag_grants(value: Any) -> dict[str, bool]:
     """`Tags: {<tag name>: true}` or `{<tag name>: {<anything>: true}}`: the tags the token
     may put on (and take off) the album's images, created on demand (issue 5)."""
     if not isinstance(value, Mapping):
@@ -145,7 +145,7 @@ class Abilities:
             for album_id, sections in raw.items():
                 if isinstance(sections, Mapping):
                     albums[str(album_id)] = _grants(sections.get("Access"))
-                    tags[str(album_id)] = _tag_grants(sections.get("Tags"))
+                    tags[str(album_id)] = tag_grants(sections.get("Tags"))
         query = claims.get("q")
         search = SearchScope(query) if isinstance(query, str) else None
         grants = frozenset(name for name in ("image_delete", "download", "thumbnail_tags")

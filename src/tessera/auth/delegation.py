@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from tessera.auth.abilities import Abilities
+from tessera.auth.abilities import Abilities, tag_grants
+from tessera.auth.tokens import CEILING
 from tessera.errors import BadRequest
 
 MAX_LIFETIME: Final = 14400  # seconds, as an X-token (seed 003)
@@ -30,15 +31,6 @@ def _true_names(value: Any) -> list[str]:
     return [str(name) for name, granted in value.items() if granted is True]
 
 
-def _tag_names(value: Any) -> list[str]:
-    """Tag grants as `Abilities.from_claims` reads them (`true` or `{…: true}`)."""
-    if not isinstance(value, Mapping):
-        return []
-    return [str(name) for name, granted in value.items()
-            if granted is True or (isinstance(granted, Mapping)
-                                   and any(v is True for v in granted.values()))]
-
-
 def _albums(caller: Abilities, requested: Any) -> dict[str, Any]:
     if not isinstance(requested, Mapping):
         return {}
@@ -49,7 +41,7 @@ def _albums(caller: Abilities, requested: Any) -> dict[str, Any]:
         album = str(album_id)
         access = {name: True for name in _true_names(sections.get("Access"))
                   if caller.can(name, album)}
-        tags = {name: True for name in _tag_names(sections.get("Tags"))
+        tags = {name: True for name in tag_grants(sections.get("Tags"))
                 if caller.can_tag(album, name)}
         if access or tags:
             albums[album] = {**({"Access": access} if access else {}),
@@ -82,9 +74,9 @@ def _lifetime(requested: Mapping[str, Any], caller_claims: Mapping[str, Any], no
     if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int)):
         raise BadRequest("exp must be an integer (seconds since the epoch)")
     bound = now + MAX_LIFETIME
-    caller_exp = caller_claims.get("exp")
-    if isinstance(caller_exp, int) and not isinstance(caller_exp, bool):
-        bound = min(bound, caller_exp)  # never outlive the caller's own token
+    for limit in (caller_claims.get("exp"), caller_claims.get(CEILING)):
+        if isinstance(limit, int) and not isinstance(limit, bool):
+            bound = min(bound, limit)  # never outlive the caller's own token
     chosen = bound if exp is None else min(exp, bound)
     if chosen <= now:
         raise BadRequest("exp must be in the future")
@@ -135,5 +127,6 @@ def derive_claims(caller: Abilities, caller_claims: Mapping[str, Any],
     if caller.is_scoped and not Abilities.from_claims(claims).is_scoped:
         raise BadRequest("The requested claims grant nothing the token holds")
     claims["iat"] = now
-    claims["exp"] = _lifetime(requested, caller_claims, now)
+    # A ceiling too: refreshing the derived token never outlives what was granted.
+    claims["exp"] = claims[CEILING] = _lifetime(requested, caller_claims, now)
     return claims
