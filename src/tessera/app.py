@@ -18,6 +18,7 @@ from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes import pagelayout
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes
@@ -110,8 +111,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(uploads.router)
     for api_router in (album_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
-                       images_redirect.router):
+                       images_redirect.router, pagelayout.router):
         app.include_router(api_router)
+    app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
