@@ -24,6 +24,7 @@ from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
+from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
@@ -114,6 +115,8 @@ def create_app(settings: Settings) -> FastAPI:
                        images_redirect.router, pagelayout.router):
         app.include_router(api_router)
     app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
+    # After every API router (keep it last of them), before delivery.
+    app.include_router(unknown_api_routes.router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)

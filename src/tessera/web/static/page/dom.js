@@ -63,3 +63,10 @@ export function isColor(value) {
 export function nameOf(image) {
   return image.title || image.filename || image.infos?.original_filename || 'Image';
 }
+
+// Toasts shown in a dialog outlive it: on close they move to the page's own region.
+export function keepToasts(dialog) {
+  dialog.addEventListener('close', () => {
+    document.getElementById('toasts').append(...dialog.querySelectorAll('.toast'));
+  });
+}

@@ -3,7 +3,7 @@
 // Authorization header, and is replaced by each answer's X-token.
 
 import { Api } from './api.js';
-import { $, el, formatDate, nameOf, setStatus, toast } from './dom.js';
+import { $, el, formatDate, keepToasts, nameOf, setStatus, toast } from './dom.js';
 import { Gallery, watchEnd } from './gallery.js';
 import { bindInputs, Uploader } from './upload.js';
 import { Viewer } from './viewer.js';
@@ -49,6 +49,11 @@ class Page {
 
   can(name) { return this.abilities.has(name); }
 
+  #dialogs() {
+    keepToasts($('#viewer'));
+    keepToasts($('#trash'));
+  }
+
   async start() {
     let album;
     try {
@@ -63,6 +68,7 @@ class Page {
     }
     this.total = Number(album.images_count) || 0;
     this.#count();
+    this.#dialogs();
     if (this.can('upload') && album.upload_form) this.#uploads(album.upload_form);
     if (this.can('download')) this.#downloads();
     if (this.can('trash')) this.#trash();

@@ -4,7 +4,7 @@
 
 import { annotationUrl, Sketch } from './annotate.js';
 import { CropBox, cropInPixels } from './crop.js';
-import { $, el, formatDate, nameOf, setStatus, toast } from './dom.js';
+import { $, el, formatDate, isColor, nameOf, setStatus, toast } from './dom.js';
 import { placeOf } from './place.js';
 
 const ZOOMS = [1, 1.5, 2, 3, 4];
@@ -81,6 +81,9 @@ export class Viewer {
     this.#setZoom(0);
     const name = nameOf(image);
     this.image.alt = name;
+    // Not the previous image under the new title while the new one loads: its colour instead.
+    this.image.removeAttribute('src');
+    this.frame.style.backgroundColor = isColor(image.color) ? image.color : '';
     this.image.src = image.thumbnails?.full || image.thumbnails?.large || '';
     this.frame.style.aspectRatio = image.width && image.height ? `${image.width} / ${image.height}` : '';
     $('#viewer-title').textContent = name;
