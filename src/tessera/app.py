@@ -16,9 +16,8 @@ from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
-from tessera.http.routes import health, images_redirect, uploads
+from tessera.http.routes import health, images_redirect, pagelayout, uploads
 from tessera.http.routes import metrics as metrics_routes
-from tessera.http.routes import pagelayout
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     @classmethod
     def _one_csp_directive(cls, value: str) -> str:
         # It goes into a header: no `;`, quotes only around keywords, no line breaks.
-        if not re.fullmatch(r"(?:\s*(?:'self'|'none'|[A-Za-z0-9*:/.\-]+))+\s*", value):
+        if not re.fullmatch(r"(?: *(?:'self'|'none'|[A-Za-z0-9*:/.\-]+))+ *", value):
             raise ValueError("page_frame_ancestors: CSP sources separated by spaces")
         return value.strip()
 

@@ -23,16 +23,17 @@ def redact(text: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """Rewrites the message and its string arguments (uvicorn passes the path as one)."""
+    """Rewrites the string arguments (uvicorn passes the path as one), or the message when it
+    has none; the format string itself is left alone so that it still formats."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
+        if isinstance(record.args, tuple) and record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.args, dict):
             record.args = {k: redact(v) if isinstance(v, str) else v
                            for k, v in record.args.items()}
+        elif isinstance(record.msg, str):  # no arguments: the message is the text
+            record.msg = redact(record.msg)
         return True
 
 

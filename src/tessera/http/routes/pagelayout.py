@@ -20,7 +20,7 @@ from string import Template
 from typing import Final
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 from starlette.staticfiles import PathLike, StaticFiles
