@@ -130,6 +130,13 @@ def tile_names(page: Any) -> list[str]:
                                           "els => els.map(e => e.alt)"))
 
 
+def loaded(page: Any, selector: str) -> None:
+    """Every image matching `selector` has loaded (rendered by the delivery engine)."""
+    page.wait_for_function(
+        "(s) => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth > 0)",
+        arg=selector)
+
+
 def check_axe(page: Any) -> None:
     violations = serious_violations(page, axe_source())
     assert not violations, "\n".join(violations)
@@ -169,8 +176,7 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     names = tile_names(page)
     assert [n.lower() for n in names] == [p.stem.lower() for p in photos], names
     expect(page.locator("#count")).to_have_text("(3 images)")
-    page.wait_for_function("() => [...document.querySelectorAll('#gallery img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)")
+    loaded(page, "#gallery img")
     screenshot(page, "gallery-desktop")
     check_axe(page)
 
@@ -187,7 +193,7 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     page.keyboard.press("ArrowRight")
     expect(page.locator("#viewer-title")).to_have_text(names[1])
     # EXIF orientation 6 is applied: the landscape-stored phone photo shows upright.
-    page.wait_for_function("() => document.querySelector('#viewer-image').naturalWidth > 0")
+    loaded(page, "#viewer-image")
     width, height = page.evaluate(
         "() => { const i = document.querySelector('#viewer-image');"
         " return [i.naturalWidth, i.naturalHeight]; }")
@@ -212,6 +218,7 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     for button in ("#rotate-left", "#crop-start", "#caption-start", "#annotate-start",
                    "#duplicate", "#download-one", "#delete"):
         expect(page.locator(button)).to_be_visible()
+    loaded(page, "#viewer-image")
     screenshot(page, "viewer-desktop")
     check_axe(page)
 
@@ -272,13 +279,12 @@ def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:  
     screenshot(page, "upload-phone")
     throttle_uploads(page, None)
     expect(page.locator("#gallery .tile[data-id]")).to_have_count(2, timeout=60_000)
-    page.wait_for_function("() => [...document.querySelectorAll('#gallery img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)")
+    loaded(page, "#gallery img")
     screenshot(page, "gallery-phone")
     page.locator("#gallery .tile-open").first.tap()
     expect(page.locator("#viewer")).to_be_visible()
     expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
-    page.wait_for_function("() => document.querySelector('#viewer-image').naturalWidth > 0")
+    loaded(page, "#viewer-image")
     screenshot(page, "viewer-phone")
     check_axe(page)
     watch.check(token)

@@ -22,10 +22,10 @@ export class Sketch {
     this.svg.setAttribute('viewBox', `0 0 ${this.size.width} ${this.size.height}`);
     this.strokes = Array.isArray(saved?.strokes) ? saved.strokes.filter(isStroke) : [];
     this.#render();
-    this.svg.hidden = false;
+    this.svg.removeAttribute('hidden'); // an SVGElement has no `hidden` property
   }
 
-  stop() { this.svg.hidden = true; }
+  stop() { this.svg.setAttribute('hidden', ''); }
 
   undo() { this.strokes.pop(); this.#render(); }
 

@@ -85,7 +85,7 @@ export class Viewer {
     this.image.removeAttribute('src');
     this.frame.style.backgroundColor = isColor(image.color) ? image.color : '';
     this.image.src = image.thumbnails?.full || image.thumbnails?.large || '';
-    this.frame.style.aspectRatio = image.width && image.height ? `${image.width} / ${image.height}` : '';
+    this.#fit();
     $('#viewer-title').textContent = name;
     $('#viewer-position').textContent = `Image ${this.index + 1} of ${this.gallery.length}`;
     $('#viewer-caption').textContent = image.description || '';
@@ -97,6 +97,17 @@ export class Viewer {
     setStatus(this.status, '');
     this.#loadTags(image);
     this.#loadAnnotation(image);
+  }
+
+  // The frame takes the image's shape at the largest size the stage allows, before the image
+  // has loaded: the crop box and the drawing layer lie exactly over it.
+  #fit() {
+    const image = this.current;
+    const box = this.stage.getBoundingClientRect();
+    if (!image || !image.width || !image.height || !box.width || !box.height) return;
+    const scale = Math.min(box.width / image.width, box.height / image.height);
+    this.frame.style.width = `${Math.floor(image.width * scale)}px`;
+    this.frame.style.height = `${Math.floor(image.height * scale)}px`;
   }
 
   #meta(image) {
@@ -220,17 +231,15 @@ export class Viewer {
     }
   }
 
-  #replace(image) {
-    if (!image || !image.id) return;
-    this.gallery.update(image);
-    this.index = this.gallery.indexOf(image.id);
-    this.#show();
-  }
-
   async #update(label, fields) {
     const image = this.current;
     const result = await this.#call(label, () => this.api.put(`/api/v1/images/${encodeURIComponent(image.id)}`, { image: fields }));
-    if (result) this.#replace(result.data);
+    if (result && result.data?.id) {
+      this.gallery.update(result.data);
+      this.index = this.gallery.indexOf(result.data.id);
+      this.#show();
+      setStatus(this.status, `${label}: done.`);
+    }
     return result;
   }
 
@@ -239,10 +248,23 @@ export class Viewer {
     return this.#update(step > 0 ? 'Rotate right' : 'Rotate left', { rotation });
   }
 
+  // Tag by name; a name no tag has yet is created first when the token may create tags.
   async #tag(name) {
     const image = this.current;
-    const result = await this.#call(`Tag ${name}`, () => this.api.post(
-      `/api/v1/tags/${encodeURIComponent(name)}/tag_images`, { image_ids: [image.id] }));
+    const tagImages = () => this.api.post(`/api/v1/tags/${encodeURIComponent(name)}/tag_images`, { image_ids: [image.id] });
+    const result = await this.#call(`Tag ${name}`, async () => {
+      try {
+        return await tagImages();
+      } catch (error) {
+        if (error.status !== 404 || error.missingRoute || !this.can('create-tag')) throw error;
+        try {
+          await this.api.post('/api/v1/tags', { tag: { name } });
+        } catch (created) {
+          if (created.status !== 409) throw created; // 409: created meanwhile, fine
+        }
+        return tagImages();
+      }
+    });
     if (result) { $('#tag-input').value = ''; this.#loadTags(image); }
   }
 
@@ -303,6 +325,7 @@ export class Viewer {
       if (this.mode) { e.preventDefault(); this.#endMode(); }
     });
     this.#gestures();
+    new ResizeObserver(() => this.#fit()).observe(this.stage);
     $('#viewer-close').addEventListener('click', () => this.close());
     $('#prev').addEventListener('click', () => this.go(-1));
     $('#next').addEventListener('click', () => this.go(1));
