@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
 from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
+from tessera.cluster import open_coordinator
 from tessera.db.uow import Database
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
@@ -33,6 +35,7 @@ from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import ImageService
+from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
@@ -57,7 +60,9 @@ def build_secret_service(settings: Settings, db: Database,
     return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """The application; `clock` (seconds since the epoch) is what time-bound checks read:
+    upload timestamps, upload forms, token expiry."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
@@ -67,31 +72,37 @@ def create_app(settings: Settings) -> FastAPI:
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
     metrics = Metrics()
+    coordinator = open_coordinator(settings.redis_url)
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
                      timestamp_tolerance=settings.upload_timestamp_tolerance),
-        metrics,
+        metrics, clock=clock,
     )
 
     delivery = DeliveryService(
-        db, blobs, secrets, metrics, cache_dir=settings.data_dir / "cache",
+        db, blobs, secrets, metrics,
+        originals=OriginalsCache(settings.data_dir / "cache" / "originals", blobs,
+                                 max_bytes=settings.originals_cache_bytes),
         limits=RenderLimits(max_pixels=settings.max_pixels,
                             deadline_seconds=settings.render_timeout),
         gate=RenderGate(settings.render_concurrency, settings.render_queue),
+        coordinator=coordinator,
         strict_transformations=settings.strict_transformations,
     )
 
     public_url = settings.resolved_public_url
-    access = AccessService(secrets, TokenCodec(server_key))
+    access = AccessService(secrets, TokenCodec(server_key, clock=clock))
     links = ImageLinks(secrets, public_url, server_key)
-    albums = AlbumService(db, secrets, access, links, public_url)
+    albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        delivery.close()
+        coordinator.close()
         notifier.close(wait=False)
         db.dispose()
 

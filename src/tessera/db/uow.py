@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Engine, create_engine, event
@@ -63,8 +64,15 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit; a unique-constraint race with another writer becomes a 409 Conflict."""
+        self._settle(self.session.commit)
+
+    def flush(self) -> None:
+        """Send pending writes now (same Conflict as `commit`), so later reads see them."""
+        self._settle(self.session.flush)
+
+    def _settle(self, write: Callable[[], None]) -> None:
         try:
-            self.session.commit()
+            write()
         except IntegrityError as exc:
             self.session.rollback()
             raise Conflict("Conflicting concurrent write, retry the request") from exc

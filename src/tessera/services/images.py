@@ -150,8 +150,9 @@ class ImageService:
                     crop_w=0.0, crop_h=0.0, title=None, description=None, page=1,
                     group_id=None, created_at=now, updated_at=now)
                 uow.images.add(image)
-                search_index.reindex(uow, image)
                 try:
+                    uow.flush()  # the unique asset_id settles a race with the other route
+                    search_index.reindex(uow, image)
                     uow.commit()
                 except Conflict:
                     if attempt:
