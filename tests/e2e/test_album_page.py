@@ -304,10 +304,23 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
         expect(page.locator(hidden)).to_be_hidden()
     if has_route(page_server, "GET", f"/api/v1/albums/{album_id}/images"):
         expect(page.locator("#gallery .tile[data-id]")).to_have_count(1)
-        page.locator("#gallery .tile-open").first.click()
+        # Keyboard only: the skip link leads to the images, Enter opens, Escape comes back.
+        page.keyboard.press("Tab")
+        expect(page.locator(".skip-link")).to_be_focused()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        tile = page.locator("#gallery .tile-open").first
+        expect(tile).to_be_focused()
+        expect(tile).to_have_accessible_name(re.compile(r"^Open .+ \(1 of 1\)$"))
+        page.keyboard.press("Enter")
         expect(page.locator("#viewer")).to_be_visible()
+        expect(page.locator("#viewer-close")).to_be_focused()
         expect(page.locator("#actions [data-ability]:visible")).to_have_count(0)
         expect(page.locator("#tag-form")).to_be_hidden()
+        check_axe(page)
+        page.keyboard.press("Escape")
+        expect(page.locator("#viewer")).to_be_hidden()
+        expect(tile).to_be_focused()
     else:
         expect(page.locator("#status")).to_contain_text("cannot list")
     check_axe(page)
@@ -335,6 +348,41 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
     still = httpx.get(f"{base}/api/v1/images/{image_id}", headers=headers)
     assert still.status_code == 200 and still.json()["rotation"] == 0
     check_log(page_server, token)
+
+
+def test_upload_failures_and_network_drops(browser: Any, page_server: Server,  # noqa: F811
+                                           corpus: Path) -> None:
+    from playwright.sync_api import expect
+
+    album_id = new_album()
+    token = token_for(page_server, album_id, EVERY_ABILITY)
+    context = browser.new_context(**DESKTOP)
+    page, watch = open_page(context, page_server, album_id, token)
+    # Files the server refuses: each row shows the server's own message.
+    bad = [corpus / "malformed" / "truncated_baseline.jpg",
+           corpus / "not-image" / "pdf_document.jpg"]
+    form = httpx.get(f"{page_server.base_url}/api/v1/albums/{album_id}",
+                     headers=auth(token)).json()["upload_form"]
+    messages = []
+    for path in bad:
+        answer = httpx.post(form["url"], data={k: str(v) for k, v in form["params"].items()},
+                            files={"file": (path.name, path.read_bytes(), "image/jpeg")})
+        assert answer.status_code == 400, answer.text
+        messages.append(answer.json()["error"]["message"])
+    drop_files(page, "#dropzone", bad)
+    failed = page.locator("#upload-list .upload.failed [role=alert]")
+    expect(failed).to_have_count(2, timeout=30_000)
+    expect(failed).to_have_text([f"{p.name}: {m}" for p, m in zip(bad, messages, strict=True)])
+    expect(page.locator("#gallery .tile")).to_have_count(0)
+    # The network drops during an upload: the page waits for it, then sends the file again.
+    context.set_offline(True)
+    drop_files(page, "#dropzone", [corpus / "jpeg" / "hopper_baseline.jpg"])
+    expect(page.locator("#upload-list .upload-state").last).to_contain_text("retrying")
+    context.set_offline(False)
+    expect(page.locator("#gallery .tile[data-id]")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#gallery .tile[data-id] img")).to_have_attribute("alt", "hopper_baseline")
+    watch.check(token)
+    context.close()
 
 
 def test_token_is_refreshed_before_it_expires(browser: Any, page_server: Server) -> None:  # noqa: F811
@@ -434,6 +482,35 @@ def test_tag_with_autocomplete(browser: Any, page_server: Server,  # noqa: F811
     page.locator("#tag-input").fill("Ro")
     if has_route(page_server, "GET", "/api/v1/tags/autocomplete?q=Ro"):
         expect(page.locator("#tag-suggestions option[value='Roof']")).to_have_count(1)
+    watch.check(token)
+    context.close()
+
+
+def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Server,  # noqa: F811
+                                                corpus: Path) -> None:
+    from playwright.sync_api import expect
+
+    album_id = new_album()
+    require(page_server, "GET", f"/api/v1/albums/{album_id}/images")
+    photo = corpus / "jpeg" / "hopper_baseline.jpg"
+    ids = [upload_by_api(page_server, album_id, photo)["id"] for _ in range(33)]
+    token = token_for(page_server, album_id, READ_ONLY)
+    listed = [i["id"] for p in (1, 2) for i in httpx.get(
+        f"{page_server.base_url}/api/v1/albums/{album_id}/images", params={"page": p},
+        headers=auth(token)).json()]
+    assert sorted(listed) == sorted(ids)
+    context = browser.new_context(viewport={"width": 390, "height": 600})
+    page, watch = open_page(context, page_server, album_id, token)
+    tiles = page.locator("#gallery .tile[data-id]")
+    expect(tiles).not_to_have_count(0)
+    first = tiles.count()
+    assert first < len(ids)  # one page first...
+    page.locator("#gallery .tile").last.scroll_into_view_if_needed()
+    expect(tiles).to_have_count(len(ids))  # ...the next as the end comes into view
+    assert page.eval_on_selector_all("#gallery .tile[data-id]", "t => t.map(e => e.dataset.id)") \
+        == listed
+    pages = [u for _m, u, _a in watch.requests if f"/albums/{album_id}/images" in u]
+    assert len(pages) == 2, pages  # X-Total-Count: no third request
     watch.check(token)
     context.close()
 

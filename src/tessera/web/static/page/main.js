@@ -81,14 +81,17 @@ class Page {
     }
   }
 
+  // One more page of the album (`X-Total-Count` tells when the last one is in); false at the end.
   async #nextPage() {
     this.page += 1;
     try {
-      const { data } = await this.api.get(`${albumPath}/images`, { page: this.page });
+      const { data, headers } = await this.api.get(`${albumPath}/images`, { page: this.page });
       const rows = Array.isArray(data) ? data : data?.images || [];
       this.gallery.append(rows);
+      this.listed = (this.listed || 0) + rows.length;
       if (this.page === 1 && !rows.length) setStatus(status, 'No images in this album yet.');
-      return rows.length > 0;
+      const total = Number(headers.get('X-Total-Count'));
+      return rows.length > 0 && !(total && this.listed >= total);
     } catch (error) {
       setStatus(status, error.missingRoute
         ? 'This server cannot list the album\'s images yet; photos uploaded now appear below.'
