@@ -176,6 +176,19 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     names = tile_names(page)
     assert [n.lower() for n in names] == [p.stem.lower() for p in photos], names
     expect(page.locator("#count")).to_have_text("(3 images)")
+    # Thumbnails from the delivery engine: a srcset of widths, lazy, on the dominant colour.
+    first_tile = page.locator("#gallery .tile[data-id]").first
+    image = httpx.get(f"{page_server.base_url}/api/v1/images/{first_tile.get_attribute('data-id')}",
+                      headers=auth(token)).json()
+    thumb = first_tile.locator("img")
+    expect(thumb).to_have_attribute("loading", "lazy")
+    srcset = thumb.get_attribute("srcset") or ""
+    assert [c.rsplit(" ", 1)[1] for c in srcset.split(", ")] == ["100w", "200w", "300w", "1920w"]
+    assert image["thumbnails"]["mini"] + " 100w" in srcset
+    assert re.fullmatch(r"#[0-9A-Fa-f]{6}", image["color"]), image["color"]
+    red, green, blue = (int(image["color"][i:i + 2], 16) for i in (1, 3, 5))
+    expect(page.locator("#gallery .tile[data-id]").first).to_have_css(
+        "background-color", f"rgb({red}, {green}, {blue})")
     loaded(page, "#gallery img")
     screenshot(page, "gallery-desktop")
     check_axe(page)
@@ -221,6 +234,11 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     loaded(page, "#viewer-image")
     screenshot(page, "viewer-desktop")
     check_axe(page)
+    # A single download: the original, as an attachment.
+    with page.expect_download() as download:
+        page.locator("#download-one").click()
+    original = Path(download.value.path()).read_bytes()
+    assert original[:3] == b"\xff\xd8\xff" and len(original) > 1000
 
     # Delete (to the trash) from the viewer, then Undo: back at its place.
     page.keyboard.press("ArrowRight")
