@@ -53,9 +53,9 @@ def test_the_shell_keeps_the_token_on_this_origin(client: TestClient, path: str)
 
 def test_every_asset_and_module_is_served(client: TestClient) -> None:
     shell = client.get("/pagelayout/album-1").text
-    assets = re.findall(r'(?:href|src)="(/static/page/[^"]+)"', shell)
-    assert {urlsplit(a).path for a in assets} == {"/static/page/page.css",
-                                                 "/static/page/main.js"}
+    assets = {urlsplit(a).path for a in re.findall(r'(?:href|src)="(/static/page/[^"]+)"', shell)}
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/page/([a-z]+\.js)">',
+                               shell))
     seen: set[str] = set()
     pending = ["main.js"]
     while pending:  # follow the ES module graph from the entry point
@@ -69,6 +69,9 @@ def test_every_asset_and_module_is_served(client: TestClient) -> None:
         imports = re.findall(r"^import .* from '\./([a-z]+\.js)';$", response.text, re.M)
         pending += [i for i in imports if i not in seen]
     assert {"main.js", "api.js", "gallery.js", "upload.js", "viewer.js"} <= seen
+    # The shell preloads exactly the modules the entry point's graph needs.
+    assert preloaded == seen - {"main.js"}
+    assert assets == {f"/static/page/{name}" for name in seen | {"page.css"}}
     css = client.get("/static/page/page.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     # Nothing but the page's own assets, and no third-party URL in them.

@@ -125,6 +125,21 @@ def open_page(context: Any, server: Server, album_id: str, token: str) -> tuple[
     return page, watch
 
 
+def swipe(page: Any, selector: str, fraction: float) -> None:
+    """A real touch gesture (DevTools Input events) across `fraction` of the element's width."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    cdp = page.context.new_cdp_session(page)
+    y = box["y"] + box["height"] / 2
+    start = box["x"] + box["width"] * (0.8 if fraction < 0 else 0.2)
+    for step in range(6):
+        x = start + box["width"] * fraction * step / 5
+        kind = "touchStart" if step == 0 else "touchMove"
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
 def tile_names(page: Any) -> list[str]:
     return list(page.eval_on_selector_all("#gallery .tile[data-id] img",
                                           "els => els.map(e => e.alt)"))
@@ -303,6 +318,11 @@ def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:  
     expect(page.locator("#viewer")).to_be_visible()
     expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
     loaded(page, "#viewer-image")
+    # A finger swipe to the left shows the next image.
+    swipe(page, "#stage", -0.6)
+    expect(page.locator("#viewer-position")).to_have_text("Image 2 of 2")
+    swipe(page, "#stage", 0.6)
+    expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
     screenshot(page, "viewer-phone")
     check_axe(page)
     watch.check(token)
