@@ -20,8 +20,10 @@ from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, images_redirect, pagelayout, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
+from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
@@ -31,9 +33,12 @@ from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
+from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
+from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
@@ -97,6 +102,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     links = ImageLinks(secrets, public_url, server_key)
     albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
+    redirects = RedirectService(db, access, links)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -113,14 +119,19 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
                                   tag_images=TagImageService(db, access, links),
-                                  redirects=RedirectService(db, access, links),
-                                  trash=TrashService(db, access, links, delivery.forget))
+                                  redirects=redirects,
+                                  trash=TrashService(db, access, links, delivery.forget),
+                                  album_edits=AlbumEditService(db, albums),
+                                  image_edits=ImageEditService(db, access, albums, links),
+                                  image_queries=ImageQueryService(db, access, links,
+                                                                  redirects))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
-    for api_router in (album_routes.router, image_routes.router, trash_routes.router,
+    for api_router in (album_routes.router, album_edit_routes.router,
+                       image_edit_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
                        images_redirect.router, pagelayout.router):
         app.include_router(api_router)

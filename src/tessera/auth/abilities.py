@@ -43,6 +43,7 @@ class Action(StrEnum):
     STATS = "stats"
     CREATE_TAG = "create_tag"
     FULLSCREEN = "fullscreen"
+    IMAGE_TRANSFORM = "image_transform"  # delivery URLs with the caller's own transformations
 
 
 ALBUM_ACTIONS: Final = tuple(Action)
@@ -199,6 +200,14 @@ class Abilities:
             return None
         return frozenset(album_id for album_id, grants in self.albums.items()
                          if grants.get(str(action)) is True)
+
+    def albums_with_any(self) -> frozenset[str] | None:
+        """The album ids the token holds any ability on (what it may list); None for an
+        admin (every album of the organization)."""
+        if self.admin:
+            return None
+        return frozenset(album_id for album_id in {*self.albums, *self.album_tags}
+                         if self.has_any_on(album_id))
 
     def sees_by_search(self, image: ImageFacts) -> bool:
         return self.search is not None and self.search.matches(image)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tessera.db.models import (
     Album,
+    AlbumEvent,
     Asset,
     ClientSecret,
     Image,
     ImageSearchTerm,
+    Import,
     Organization,
     Tag,
     TagImage,
@@ -122,8 +124,9 @@ class AlbumRepository:
         return self._session.scalars(query).one_or_none()
 
     def add(self, album: Album) -> None:
+        # No flush here: a concurrent first use must surface at the unit of work's
+        # flush or commit, where it becomes a Conflict the caller can retry.
         self._session.add(album)
-        self._session.flush()
 
     def count_images(self, album_pk: str) -> int:
         query = select(func.count()).select_from(Image).where(Image.album_id == album_pk,
@@ -134,6 +137,73 @@ class AlbumRepository:
         query = (select(Image).where(Image.album_id == album_pk, Image.deleted_at.is_(None))
                  .order_by(Image.created_at, Image.id).limit(1))
         return self._session.scalars(query).first()
+
+    def count_view(self, album_pk: str) -> int | None:
+        """One more view in one UPDATE, so concurrent views are never lost; the new count
+        (None: no such album any more)."""
+        query = (update(Album).where(Album.id == album_pk)
+                 .values(views_count=Album.views_count + 1).returning(Album.views_count)
+                 .execution_options(synchronize_session=False))
+        count = self._session.execute(query).scalar_one_or_none()
+        return None if count is None else int(count)
+
+    def page(self, organization_id: str, external_ids: Sequence[str] | None, *, offset: int,
+             limit: int) -> Sequence[Album]:
+        """The organization's albums (among `external_ids` unless None), oldest first."""
+        query = select(Album).where(Album.organization_id == organization_id)
+        if external_ids is not None:
+            query = query.where(Album.external_id.in_(list(external_ids)))
+        query = query.order_by(Album.created_at, Album.id).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
+
+    def count(self, organization_id: str, external_ids: Sequence[str] | None) -> int:
+        query = select(func.count()).select_from(Album).where(
+            Album.organization_id == organization_id)
+        if external_ids is not None:
+            query = query.where(Album.external_id.in_(list(external_ids)))
+        return int(self._session.scalar(query) or 0)
+
+    def image_counts(self, album_pks: Sequence[str]) -> dict[str, int]:
+        """Images out of the trash per album (albums without any are left out)."""
+        query = (select(Image.album_id, func.count()).where(Image.album_id.in_(list(album_pks)),
+                                                            Image.deleted_at.is_(None))
+                 .group_by(Image.album_id))
+        return {album_pk: int(count) for album_pk, count in self._session.execute(query)}
+
+    def first_images(self, album_pks: Sequence[str]) -> dict[str, Image]:
+        """`first_image` of each album, in one query."""
+        ranked = (select(Image.id, func.row_number().over(
+            partition_by=Image.album_id, order_by=(Image.created_at, Image.id)).label("rank"))
+            .where(Image.album_id.in_(list(album_pks)), Image.deleted_at.is_(None)).subquery())
+        query = select(Image).join(ranked, ranked.c.id == Image.id).where(ranked.c.rank == 1)
+        return {image.album_id: image for image in self._session.scalars(query).unique()}
+
+    def merge_into(self, source: Album, target: Album) -> None:
+        """Everything of `source` (images, trashed ones too, events, imports, views) now
+        belongs to `target`; `source` is removed."""
+        for model in (Image, AlbumEvent, Import):
+            self._session.execute(update(model).where(model.album_id == source.id)
+                                  .values(album_id=target.id)
+                                  .execution_options(synchronize_session=False))
+        self._session.execute(update(Album).where(Album.id == target.id)
+                              .values(views_count=Album.views_count + source.views_count)
+                              .execution_options(synchronize_session=False))
+        self._session.delete(source)
+        self._session.flush()
+        self._session.refresh(target)
+
+
+class AlbumEventRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, event: AlbumEvent) -> None:
+        self._session.add(event)
+
+    def of_album(self, album_pk: str) -> Sequence[AlbumEvent]:
+        query = (select(AlbumEvent).where(AlbumEvent.album_id == album_pk)
+                 .order_by(AlbumEvent.created_at, AlbumEvent.id))
+        return self._session.scalars(query).all()
 
 
 class ImageRepository:
@@ -181,12 +251,24 @@ class ImageRepository:
                  .offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
 
+    def in_album(self, album_pk: str, *, offset: int = 0,
+                 limit: int | None = None) -> Sequence[Image]:
+        """The album's images out of the trash, oldest first (a stable order: ties by id)."""
+        query = (select(Image).where(Image.album_id == album_pk, Image.deleted_at.is_(None))
+                 .order_by(Image.created_at, Image.id).offset(offset).limit(limit))
+        return self._session.scalars(query).unique().all()
+
     def find_by_asset(self, asset: Asset) -> Image | None:
         query = select(Image).where(Image.asset_id == asset.id)
         return self._session.scalars(query).one_or_none()
 
     def add(self, image: Image) -> None:
         self._session.add(image)
+
+    def add_all(self, images: Sequence[Image]) -> None:
+        """Insert now, so rows referencing them (tags, search terms) can follow."""
+        self._session.add_all(images)
+        self._session.flush()
 
     def count(self, organization_id: str) -> int:
         query = select(func.count()).select_from(Image).where(
@@ -226,6 +308,14 @@ class TagImageRepository:
             query = query.where(TagImage.image_id.in_(list(image_ids)))
         query = query.order_by(TagImage.created_at, TagImage.id).limit(limit)
         return self._session.scalars(query).unique().all()
+
+    def links_of(self, image_ids: Sequence[str]) -> list[tuple[str, str, str | None]]:
+        """`(image_id, tag_id, user_id)` of the tags put on `image_ids`, oldest first."""
+        query = (select(TagImage.image_id, TagImage.tag_id, TagImage.user_id)
+                 .where(TagImage.image_id.in_(list(image_ids)))
+                 .order_by(TagImage.created_at, TagImage.id))
+        return [(image_id, tag_id, user_id)
+                for image_id, tag_id, user_id in self._session.execute(query)]
 
     def tag_names_of(self, image_ids: Sequence[str]) -> dict[str, set[str]]:
         """Tag names per image id (search queries match `tag:<name>`)."""

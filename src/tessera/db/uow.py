@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tessera.db.repositories import (
+    AlbumEventRepository,
     AlbumRepository,
     AssetRepository,
     ImageRepository,
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.secrets = SecretRepository(self.session)
         self.assets = AssetRepository(self.session)
         self.albums = AlbumRepository(self.session)
+        self.album_events = AlbumEventRepository(self.session)
         self.images = ImageRepository(self.session)
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)

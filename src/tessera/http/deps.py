@@ -10,8 +10,11 @@ from fastapi import Depends, Request
 from tessera.db.uow import Database
 from tessera.metrics import Metrics
 from tessera.services.access import AccessService
+from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.image_edits import ImageEditService
+from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
@@ -39,6 +42,9 @@ class Services:
     tag_images: TagImageService
     redirects: RedirectService
     trash: TrashService
+    album_edits: AlbumEditService
+    image_edits: ImageEditService
+    image_queries: ImageQueryService
 
 
 async def get_services(request: Request) -> Services:
