@@ -44,6 +44,7 @@ class Page {
     });
     this.viewer = new Viewer({
       api, gallery: this.gallery, albumId, can: (name) => this.can(name), onDelete: (image) => this.delete(image),
+      onAdded: (n) => this.#added(n),
     });
   }
 
@@ -100,6 +101,11 @@ class Page {
     }
   }
 
+  #added(n) {
+    this.total += n;
+    this.#count();
+  }
+
   #count() {
     $('#count').textContent = `(${this.total} ${this.total === 1 ? 'image' : 'images'})`;
   }
@@ -108,7 +114,7 @@ class Page {
     $('#uploader').hidden = false;
     const uploader = new Uploader({
       api: this.api, albumId, form, list: $('#upload-list'), gallery: this.gallery,
-      onUploaded: () => { this.total += 1; this.#count(); setStatus(status, ''); },
+      onUploaded: () => { this.#added(1); setStatus(status, ''); },
     });
     bindInputs(uploader, {
       dropzone: $('#dropzone'), pick: $('#pick-files'), camera: $('#take-photo'),
@@ -121,8 +127,7 @@ class Page {
     await this.api.delete(`/api/v1/images/${encodeURIComponent(image.id)}`);
     const index = this.gallery.remove(image.id);
     this.names.set(image.id, nameOf(image));
-    this.total -= 1;
-    this.#count();
+    this.#added(-1);
     const restore = this.can('trash') ? { action: 'Undo', onAction: () => this.restore(image.id, index) } : {};
     toast(`${nameOf(image)} was moved to the trash.`, restore);
     return true;
@@ -133,8 +138,7 @@ class Page {
       await this.api.delete(`/api/v1/trashed_images/${encodeURIComponent(id)}`);
       const { data } = await this.api.get(`/api/v1/images/${encodeURIComponent(id)}`);
       this.gallery.insert(data, index);
-      this.total += 1;
-      this.#count();
+      this.#added(1);
       toast(`${nameOf(data)} is back.`);
       this.gallery.focus(id);
       return true;

@@ -28,12 +28,13 @@ function camera(exifs) {
 }
 
 export class Viewer {
-  constructor({ api, gallery, albumId, can, onDelete }) {
+  constructor({ api, gallery, albumId, can, onDelete, onAdded }) {
     this.api = api;
     this.gallery = gallery;
     this.albumId = albumId;
     this.can = can;
     this.onDelete = onDelete;
+    this.onAdded = onAdded;
     this.dialog = $('#viewer');
     this.image = $('#viewer-image');
     this.frame = $('#frame');
@@ -283,6 +284,7 @@ export class Viewer {
     const result = await this.#call('Duplicate', () => this.api.post(`/api/v1/images/${encodeURIComponent(image.id)}/duplicate`));
     if (result && result.data?.id) {
       this.gallery.insert(result.data, this.index + 1);
+      this.onAdded(1);
       toast(`Duplicated ${nameOf(image)}.`);
     }
   }
