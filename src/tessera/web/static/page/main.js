@@ -114,7 +114,8 @@ class Page {
     $('#uploader').hidden = false;
     const uploader = new Uploader({
       api: this.api, albumId, form, list: $('#upload-list'), gallery: this.gallery,
-      onUploaded: () => { this.#added(1); setStatus(status, ''); },
+      onQueued: () => setStatus(status, ''),
+      onUploaded: () => this.#added(1),
     });
     bindInputs(uploader, {
       dropzone: $('#dropzone'), pick: $('#pick-files'), camera: $('#take-photo'),

@@ -19,13 +19,14 @@ function online() {
 }
 
 export class Uploader {
-  constructor({ api, albumId, form, list, gallery, onUploaded }) {
+  constructor({ api, albumId, form, list, gallery, onQueued, onUploaded }) {
     this.api = api;
     this.albumId = albumId;
     this.form = form;
     this.formAt = Date.now();
     this.list = list;
     this.gallery = gallery;
+    this.onQueued = onQueued || (() => {});
     this.onUploaded = onUploaded;
     this.queue = [];
     this.running = 0;
@@ -43,6 +44,7 @@ export class Uploader {
     for (const file of images) {
       this.queue.push({ file, row: this.#row(file), placeholder: this.gallery.reserve(file.name) });
     }
+    if (images.length) this.onQueued(images.length);
     this.#pump();
   }
 
