@@ -214,8 +214,18 @@ class Page {
   }
 }
 
+// The refresh before expiry; a refused one (token revoked meanwhile) is said on the page.
+async function refresh() {
+  try {
+    return await api.get(albumPath);
+  } catch (error) {
+    if (error.status === 401) setStatus(status, 'Your access to this album has ended. Open the album again from its record.', 'error');
+    throw error;
+  }
+}
+
 const token = takeToken();
-const api = new Api(token, { refresh: () => api.get(albumPath) });
+const api = new Api(token, { refresh });
 const page = new Page(api);
 if (token) page.start();
 else setStatus(status, 'This page needs its access token: open the album from its record.', 'error');
