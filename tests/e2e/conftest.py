@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS
+from tests.e2e.browser import browser  # noqa: F401 - headless Chromium, for the page tests
 from tests.support.backends import postgres_database, postgres_server_url
 
 BIN = Path(sys.executable).parent

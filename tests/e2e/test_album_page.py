@@ -25,7 +25,6 @@ from tests.e2e.browser import (
     DESKTOP,
     PHONE,
     axe_source,
-    browser,  # noqa: F401 - the fixture
     drop_files,
     screenshot,
     serious_violations,
@@ -165,7 +164,7 @@ def check_log(server: Server, *tokens: str) -> None:
         assert token not in log
 
 
-def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: Path) -> None:  # noqa: F811
+def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: Path) -> None:
     from playwright.sync_api import expect
 
     album_id = new_album()
@@ -298,7 +297,7 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     check_log(page_server, token)
 
 
-def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:  # noqa: F811
+def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:
     from playwright.sync_api import expect
 
     album_id = new_album()
@@ -329,7 +328,7 @@ def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:  
     context.close()
 
 
-def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> None:  # noqa: F811
+def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> None:
     from playwright.sync_api import expect
 
     album_id = new_album()
@@ -394,7 +393,7 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
     check_log(page_server, token)
 
 
-def test_upload_failures_and_network_drops(browser: Any, page_server: Server,  # noqa: F811
+def test_upload_failures_and_network_drops(browser: Any, page_server: Server,
                                            corpus: Path) -> None:
     from playwright.sync_api import expect
 
@@ -429,7 +428,7 @@ def test_upload_failures_and_network_drops(browser: Any, page_server: Server,  #
     context.close()
 
 
-def test_token_is_refreshed_before_it_expires(browser: Any, page_server: Server) -> None:  # noqa: F811
+def test_token_is_refreshed_before_it_expires(browser: Any, page_server: Server) -> None:
     album_id = new_album()
     token = token_for(page_server, album_id, READ_ONLY)
     context = browser.new_context(**DESKTOP)
@@ -467,7 +466,7 @@ def edit_album(page_server: Server, corpus: Path) -> tuple[str, list[dict[str, A
     return album_id, images
 
 
-def test_rotate_crop_caption(browser: Any, page_server: Server,  # noqa: F811
+def test_rotate_crop_caption(browser: Any, page_server: Server,
                              edit_album: tuple[str, list[dict[str, Any]]]) -> None:
     from playwright.sync_api import expect
 
@@ -507,7 +506,7 @@ def test_rotate_crop_caption(browser: Any, page_server: Server,  # noqa: F811
     context.close()
 
 
-def test_tag_with_autocomplete(browser: Any, page_server: Server,  # noqa: F811
+def test_tag_with_autocomplete(browser: Any, page_server: Server,
                                edit_album: tuple[str, list[dict[str, Any]]]) -> None:
     from playwright.sync_api import expect
 
@@ -528,7 +527,7 @@ def test_tag_with_autocomplete(browser: Any, page_server: Server,  # noqa: F811
     context.close()
 
 
-def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Server,  # noqa: F811
+def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Server,
                                                 corpus: Path) -> None:
     from playwright.sync_api import expect
 
@@ -557,7 +556,7 @@ def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Serve
     context.close()
 
 
-def test_download_zip_of_two(browser: Any, page_server: Server,  # noqa: F811
+def test_download_zip_of_two(browser: Any, page_server: Server,
                              edit_album: tuple[str, list[dict[str, Any]]]) -> None:
     from playwright.sync_api import expect
 
@@ -580,7 +579,7 @@ def test_download_zip_of_two(browser: Any, page_server: Server,  # noqa: F811
     context.close()
 
 
-def test_duplicate(browser: Any, page_server: Server,  # noqa: F811
+def test_duplicate(browser: Any, page_server: Server,
                    edit_album: tuple[str, list[dict[str, Any]]]) -> None:
     from playwright.sync_api import expect
 
@@ -601,7 +600,7 @@ def test_duplicate(browser: Any, page_server: Server,  # noqa: F811
     context.close()
 
 
-def test_annotate(browser: Any, page_server: Server,  # noqa: F811
+def test_annotate(browser: Any, page_server: Server,
                   edit_album: tuple[str, list[dict[str, Any]]]) -> None:
     from playwright.sync_api import expect
 
