@@ -56,9 +56,11 @@ def browser() -> Iterator[Any]:
     if path is None:
         missing("Chromium is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         missing("the playwright package is not installed (pip install -e '.[dev]')")
+    # Room for a busy CI machine: renders and uploads share two cores with everything else.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=path, headless=True,
                                               args=CHROMIUM_ARGS)
