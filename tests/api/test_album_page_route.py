@@ -134,6 +134,7 @@ def test_known_api_routes_are_not_shadowed(client: TestClient) -> None:
     (f"/api/v1/cloudinary?token={TOKEN}&x=1", f"/api/v1/cloudinary?token={REDACTED}&x=1"),
     (f"/p?a=1&access_token={TOKEN}", f"/p?a=1&access_token={REDACTED}"),
     (f"/p?TOKEN%3D{TOKEN}", f"/p?TOKEN%3D{REDACTED}"),
+    ("/api/v1/downloads/d1/zip?signature=abc123", f"/api/v1/downloads/d1/zip?signature={REDACTED}"),
     ("/images/abc/thumbnails/mini-0a1b.jpg", "/images/abc/thumbnails/mini-0a1b.jpg"),
     ("/p?tokens_count=3", "/p?tokens_count=3"),
 ])

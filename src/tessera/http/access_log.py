@@ -1,8 +1,9 @@
 """uvicorn's logging configuration with credentials taken out of logged URLs.
 
-The album page is opened as `/pagelayout/<album>?token=…` and upload notifications arrive as
-`/api/v1/cloudinary?token=…`; uvicorn's access log prints the query string, so every record
-that goes through uvicorn's handlers has `token=` values replaced before it is formatted.
+The album page is opened as `/pagelayout/<album>?token=…`, upload notifications arrive as
+`/api/v1/cloudinary?token=…` and ZIP links carry `?signature=`; uvicorn's access log prints the
+query string, so every record that goes through uvicorn's handlers has those values replaced
+before it is formatted.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import logging
 import re
 from typing import Any, Final
 
-# `token=`, `access_token=`, `x-token=` in a query string, percent-encoded `=` too.
-_SECRET_PARAM: Final = re.compile(r"(?i)((?:^|[?&;])(?:[a-z_-]*token)(?:=|%3D))[^&;#\s\"]*")
+# `token=`, `access_token=`, `x-token=` in a query string, percent-encoded `=` too; and
+# `signature=`, which makes a ZIP download's `zip_url` a bearer link.
+_SECRET_PARAM: Final = re.compile(
+    r"(?i)((?:^|[?&;])(?:[a-z_-]*token|signature)(?:=|%3D))[^&;#\s\"]*")
 REDACTED: Final = "[REDACTED]"
 
 
