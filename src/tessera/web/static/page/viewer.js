@@ -22,7 +22,8 @@ function camera(exifs) {
   if (body.length === 2 && body[1].startsWith(body[0])) body.shift();
   const settings = [
     e.FNumber && `f/${unescape(e.FNumber)}`, e.ExposureTime && `${unescape(e.ExposureTime)} s`,
-    e.ISO && `ISO ${unescape(e.ISO)}`, e.FocalLength && unescape(e.FocalLength),
+    e.ISO && `ISO ${unescape(e.ISO)}`,
+    e.FocalLength && unescape(e.FocalLength).replace(/^(\d+(?:\.\d+)?)$/, '$1 mm'),
   ].filter(Boolean);
   return [body.join(' '), settings.join(' · ')].filter(Boolean).join(' — ');
 }
