@@ -22,10 +22,12 @@ from tessera.http.routes import health, images_redirect, pagelayout, uploads
 from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
+from tessera.http.routes.api_v1 import annotations as annotation_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
+from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import HotPathMiddleware
@@ -35,6 +37,7 @@ from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
 from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
+from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
@@ -46,6 +49,7 @@ from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
+from tessera.services.tags import TagService
 from tessera.services.trash import TrashService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
@@ -118,13 +122,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
-                                  tag_images=TagImageService(db, access, links),
+                                  tag_images=TagImageService(db, access, links, clock=clock),
                                   redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
                                   album_edits=AlbumEditService(db, albums),
                                   image_edits=ImageEditService(db, access, albums, links),
                                   image_queries=ImageQueryService(db, access, links,
-                                                                  redirects))
+                                                                  redirects),
+                                  tags=TagService(db, access, links, clock=clock),
+                                  annotations=AnnotationService(db, clock=clock))
     app.state.notifier = notifier
     install_error_handlers(app)
     app.include_router(health.router)
@@ -133,7 +139,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     for api_router in (album_routes.router, album_edit_routes.router,
                        image_edit_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
-                       images_redirect.router, pagelayout.router):
+                       tag_routes.router, annotation_routes.router, images_redirect.router,
+                       pagelayout.router):
         app.include_router(api_router)
     app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
     # After every API router (keep it last of them), before delivery.

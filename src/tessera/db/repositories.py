@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tessera.db.models import (
@@ -19,6 +21,17 @@ from tessera.db.models import (
     Tag,
     TagImage,
 )
+
+
+def _insert_missing(session: Session, model: type[Tag] | type[TagImage],
+                    rows: Sequence[Mapping[str, Any]], unique: list[str]) -> None:
+    """`INSERT … ON CONFLICT (unique) DO NOTHING`, spelled by the session's dialect."""
+    if not rows:
+        return
+    session.flush()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values([dict(row) for row in rows])
+    session.execute(statement.on_conflict_do_nothing(index_elements=unique))
 
 
 class OrganizationRepository:
@@ -239,6 +252,22 @@ class ImageRepository:
                                     Image.deleted_at.is_(None))
         return self._session.scalars(query).unique().all()
 
+    def lock(self, organization_id: str, image_ids: Sequence[str]) -> None:
+        """Hold the images' rows until the commit (`FOR UPDATE`; SQLite serialises writers
+        anyway), in id order so two writers never deadlock: writers of one image's tags and
+        search terms then take turns instead of racing."""
+        query = (select(Image.id).where(Image.organization_id == organization_id,
+                                        Image.id.in_(list(image_ids)))
+                 .order_by(Image.id).with_for_update())
+        self._session.execute(query).all()
+
+    def get_many_any_state(self, organization_id: str,
+                           image_ids: Sequence[str]) -> Sequence[Image]:
+        """The organization's images among `image_ids`, in the trash or not."""
+        query = select(Image).where(Image.organization_id == organization_id,
+                                    Image.id.in_(list(image_ids)))
+        return self._session.scalars(query).unique().all()
+
     def trashed(self, organization_id: str, album_pks: Sequence[str] | None, *, offset: int,
                 limit: int) -> Sequence[Image]:
         """Trashed images of the organization (of `album_pks` only unless None), most
@@ -284,6 +313,34 @@ class TagRepository:
         tag = self._session.get(Tag, tag_id)
         return tag if tag is not None and tag.organization_id == organization_id else None
 
+    def get_anywhere(self, tag_id: str) -> Tag | None:
+        """By id alone, for the public tag page (whose organization is the tag's)."""
+        return self._session.get(Tag, tag_id)
+
+    def find_by_name(self, organization_id: str, name: str) -> Tag | None:
+        query = select(Tag).where(Tag.organization_id == organization_id, Tag.name == name)
+        return self._session.scalars(query).one_or_none()
+
+    def find_by_names(self, organization_id: str, names: Sequence[str]) -> Sequence[Tag]:
+        query = select(Tag).where(Tag.organization_id == organization_id,
+                                  Tag.name.in_(list(names)))
+        return self._session.scalars(query).all()
+
+    def list(self, organization_id: str, *, offset: int = 0, limit: int | None = None,
+             **flags: bool) -> Sequence[Tag]:
+        """The organization's tags, oldest first; `flags` (`visible=True`, `listed=False`…)
+        keep only the tags with those values."""
+        query = select(Tag).where(Tag.organization_id == organization_id)
+        for attribute, value in flags.items():
+            query = query.where(getattr(Tag, attribute).is_(value))
+        query = query.order_by(Tag.created_at, Tag.id).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
+
+    def add_missing(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the tags whose name the organization has not got yet; a concurrent writer
+        of the same name wins quietly (the unique name settles it)."""
+        _insert_missing(self._session, Tag, rows, ["organization_id", "name"])
+
     def add(self, tag: Tag) -> None:
         self._session.add(tag)
         self._session.flush()
@@ -298,15 +355,22 @@ class TagImageRepository:
         self._session.flush()
 
     def for_images(self, organization_id: str, image_ids: Sequence[str] | None,
-                   limit: int = 1000) -> Sequence[TagImage]:
-        """Tag images of the organization, of `image_ids` only unless None, oldest first;
-        never those of trashed images."""
+                   limit: int = 1000, *, tag_id: str | None = None,
+                   album_pk: str | None = None, offset: int = 0) -> Sequence[TagImage]:
+        """Tag images of the organization, of `image_ids` only unless None (and of the tag
+        `tag_id`, of the album `album_pk` when given), oldest first; never those of trashed
+        images."""
         live = select(Image.id).where(Image.id == TagImage.image_id,
-                                      Image.deleted_at.is_(None)).exists()
-        query = select(TagImage).where(TagImage.organization_id == organization_id, live)
+                                      Image.deleted_at.is_(None))
+        if album_pk is not None:
+            live = live.where(Image.album_id == album_pk)
+        query = select(TagImage).where(TagImage.organization_id == organization_id,
+                                       live.exists())
         if image_ids is not None:
             query = query.where(TagImage.image_id.in_(list(image_ids)))
-        query = query.order_by(TagImage.created_at, TagImage.id).limit(limit)
+        if tag_id is not None:
+            query = query.where(TagImage.tag_id == tag_id)
+        query = query.order_by(TagImage.created_at, TagImage.id).offset(offset).limit(limit)
         return self._session.scalars(query).unique().all()
 
     def links_of(self, image_ids: Sequence[str]) -> list[tuple[str, str, str | None]]:
@@ -316,6 +380,35 @@ class TagImageRepository:
                  .order_by(TagImage.created_at, TagImage.id))
         return [(image_id, tag_id, user_id)
                 for image_id, tag_id, user_id in self._session.execute(query)]
+
+    def get(self, organization_id: str, tag_image_id: str) -> TagImage | None:
+        """The organization's tag image, unless its image is in the trash."""
+        row = self._session.get(TagImage, tag_image_id)
+        if row is None or row.organization_id != organization_id \
+                or row.image.deleted_at is not None:
+            return None
+        return row
+
+    def find(self, tag_id: str, image_ids: Sequence[str]) -> Sequence[TagImage]:
+        """The tag images of `tag_id` on any of `image_ids`."""
+        query = select(TagImage).where(TagImage.tag_id == tag_id,
+                                       TagImage.image_id.in_(list(image_ids)))
+        return self._session.scalars(query).unique().all()
+
+    def add_missing(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the (tag, image) pairs not there yet; tagging twice, or in two concurrent
+        requests, leaves one row."""
+        _insert_missing(self._session, TagImage, rows, ["tag_id", "image_id"])
+
+    def remove(self, tag_image_id: str) -> bool:
+        """Delete the tag image; False when a concurrent request deleted it first."""
+        result = self._session.execute(delete(TagImage).where(TagImage.id == tag_image_id))
+        return bool(getattr(result, "rowcount", 0))
+
+    def image_ids_with(self, tag_id: str) -> list[str]:
+        """Every image carrying the tag, trashed ones too (a restore keeps the tags)."""
+        query = select(TagImage.image_id).where(TagImage.tag_id == tag_id)
+        return list(self._session.scalars(query))
 
     def tag_names_of(self, image_ids: Sequence[str]) -> dict[str, set[str]]:
         """Tag names per image id (search queries match `tag:<name>`)."""

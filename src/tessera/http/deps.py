@@ -12,6 +12,7 @@ from tessera.metrics import Metrics
 from tessera.services.access import AccessService
 from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
+from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_queries import ImageQueryService
@@ -20,6 +21,7 @@ from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
+from tessera.services.tags import TagService
 from tessera.services.trash import TrashService
 from tessera.services.uploads import UploadService
 from tessera.settings import Settings
@@ -45,6 +47,8 @@ class Services:
     album_edits: AlbumEditService
     image_edits: ImageEditService
     image_queries: ImageQueryService
+    tags: TagService
+    annotations: AnnotationService
 
 
 async def get_services(request: Request) -> Services:
