@@ -364,6 +364,10 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
     # Edits made by hand with the same token are refused.
     base, headers = page_server.base_url, auth(token)
     image_id = image["id"]
+    tag_name = f"ro-{uuid.uuid4().hex[:8]}"
+    made = httpx.post(f"{base}/api/v1/tags", json={"tag": {"name": tag_name}},
+                      headers=auth(token_for(page_server, album_id, EVERY_ABILITY)))
+    assert made.status_code == 200, made.text
     refused = [
         httpx.delete(f"{base}/api/v1/images/{image_id}", headers=headers),
         httpx.post(f"{base}/api/v1/albums/{album_id}/images", headers=headers,
@@ -378,12 +382,13 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
     if has_route(page_server, "POST", "/api/v1/downloads"):
         refused.append(httpx.post(f"{base}/api/v1/downloads", headers=headers,
                                   json={"image_ids": [image_id]}))
-    if has_route(page_server, "POST", "/api/v1/tags/x/tag_images"):
-        refused.append(httpx.post(f"{base}/api/v1/tags/Roof/tag_images", headers=headers,
-                                  json={"image_ids": [image_id]}))
-    if has_route(page_server, "GET", f"/api/v1/images/{image_id}/annotation"):
-        refused.append(httpx.put(f"{base}/api/v1/images/{image_id}/annotation",
-                                 headers=headers, json={"svg": None, "object": None}))
+    refused += [
+        httpx.post(f"{base}/api/v1/tags/{tag_name}/tag_images", headers=headers,
+                   json={"image_ids": [image_id]}),
+        httpx.post(f"{base}/api/v1/tags", headers=headers, json={"tag": {"name": "other"}}),
+        httpx.put(f"{base}/api/v1/images/{image_id}/annotation", headers=headers,
+                  json={"svg": "<svg xmlns='http://www.w3.org/2000/svg'/>", "object": None}),
+    ]
     for response in refused:
         assert response.status_code in (401, 404), (response.request.url, response.text)
         assert response.status_code == 401 or "trash" in str(response.request.url)
@@ -511,7 +516,6 @@ def test_tag_with_autocomplete(browser: Any, page_server: Server,
     from playwright.sync_api import expect
 
     album_id, images = edit_album
-    require(page_server, "POST", "/api/v1/tags/x/tag_images")
     token = token_for(page_server, album_id, EVERY_ABILITY)
     context = browser.new_context(**DESKTOP)
     page, watch = open_page(context, page_server, album_id, token)
@@ -521,8 +525,7 @@ def test_tag_with_autocomplete(browser: Any, page_server: Server,
     expect(page.locator("#tag-list .tag")).to_have_text(["Roof"])
     page.keyboard.press("ArrowRight")
     page.locator("#tag-input").fill("Ro")
-    if has_route(page_server, "GET", "/api/v1/tags/autocomplete?q=Ro"):
-        expect(page.locator("#tag-suggestions option[value='Roof']")).to_have_count(1)
+    expect(page.locator("#tag-suggestions option[value='Roof']")).to_have_count(1)
     watch.check(token)
     context.close()
 
@@ -605,7 +608,6 @@ def test_annotate(browser: Any, page_server: Server,
     from playwright.sync_api import expect
 
     album_id, images = edit_album
-    require(page_server, "GET", f"/api/v1/images/{images[0]['id']}/annotation")
     token = token_for(page_server, album_id, EVERY_ABILITY)
     context = browser.new_context(**DESKTOP)
     page, watch = open_page(context, page_server, album_id, token)
@@ -625,9 +627,13 @@ def test_annotate(browser: Any, page_server: Server,
     assert len(saved["object"]["strokes"]) == 1
     shown = page.locator("#annotation-layer").get_attribute("src") or ""
     assert urlsplit(shown).scheme == "blob"
-    # Shown again on the next visit, from the server.
+    watch.check(token)
+    # Shown again on the next visit, from the server (a reload has no token left: the page
+    # took it out of the address bar, so the record opens the album again with its token).
     page.reload()
-    page.locator("#gallery .tile-open").first.click()
-    expect(page.locator("#annotation-layer")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("needs its access token")
+    again, watch = open_page(context, page_server, album_id, token)
+    again.locator("#gallery .tile-open").first.click()
+    expect(again.locator("#annotation-layer")).to_be_visible()
     watch.check(token)
     context.close()
