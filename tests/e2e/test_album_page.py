@@ -309,6 +309,7 @@ def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:
     page.wait_for_function("() => [...document.querySelectorAll('#upload-list progress')]"
                            ".some(p => p.value > 0 && p.value < 100)")
     screenshot(page, "upload-phone")
+    check_axe(page)
     throttle_uploads(page, None)
     expect(page.locator("#gallery .tile[data-id]")).to_have_count(2, timeout=60_000)
     loaded(page, "#gallery img")
