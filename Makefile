@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser-deps serve test test-fast lint bench clean
+.PHONY: install browser-deps serve test test-fast lint bench bench-search clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
@@ -47,6 +47,10 @@ test-fast: install
 ## bench: run the benchmarks (median ms and ratios to an in-process baseline)
 bench: install
 	$(BIN)/python -m bench
+
+## bench-search: search over 100,000 generated images on SQLite and PostgreSQL (median, p95 ms)
+bench-search: install
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/_artifacts

@@ -746,3 +746,14 @@ def test_image_syncs_bad_input_and_refusals(client: TestClient, tenant: Tenant,
         filtered = client.get("/api/v1/image_syncs", params={"ids[]": image["id"]},
                               headers=auth(client_token(tenant, claims)))
         assert filtered.status_code == 200 and filtered.json() == [], claims
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, "{bad", "[1, 2]"])
+def test_malformed_json_bodies_are_400(client: TestClient, tenant: Tenant, body: str) -> None:
+    album_id = f"a{uuid.uuid4().hex[:12]}"
+    response = client.put(f"/api/v1/albums/{album_id}", content=body,
+                          headers={**auth(client_token(tenant, {"abilities": {album_id: {
+                              "Access": {"rename": True}}}})),
+                                   "Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert set(response.json()["error"]) == {"code", "message"}

@@ -13,6 +13,7 @@ from tessera.db.repositories import (
     AlbumEventRepository,
     AlbumRepository,
     AssetRepository,
+    ExternalUrlRepository,
     ImageRepository,
     OrganizationRepository,
     SearchTermRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
         self.search_terms = SearchTermRepository(self.session)
+        self.external_urls = ExternalUrlRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
