@@ -19,7 +19,7 @@ from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import external_urls as external_url_routes
-from tessera.http.routes import health, images_redirect, uploads
+from tessera.http.routes import health, images_redirect, pagelayout, uploads
 from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import account as account_routes
 from tessera.http.routes.api_v1 import album_edits as album_edit_routes
@@ -32,6 +32,7 @@ from tessera.http.routes.api_v1 import search as search_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
+from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
@@ -150,8 +151,11 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                        notification_routes.router, tag_image_routes.router,
                        tag_routes.router, annotation_routes.router, images_redirect.router,
                        search_routes.router, account_routes.router,
-                       external_url_routes.router):
+                       external_url_routes.router, pagelayout.router):
         app.include_router(api_router)
+    app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
+    # After every API router (keep it last of them), before delivery.
+    app.include_router(unknown_api_routes.router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
