@@ -33,7 +33,7 @@ from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.api_v1 import unknown as unknown_api_routes
-from tessera.http.routes.delivery import HotPathMiddleware
+from tessera.http.routes.delivery import DeliveryMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
@@ -159,6 +159,6 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
-    # Outermost: hot derivatives are answered before any other layer runs.
-    app.add_middleware(HotPathMiddleware, delivery=delivery)
+    # Outermost: image deliveries are answered before any other layer runs.
+    app.add_middleware(DeliveryMiddleware, delivery=delivery)
     return app

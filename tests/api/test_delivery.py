@@ -13,6 +13,7 @@ import pyvips
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tessera.http.routes.delivery import is_delivery_path
 from tests.api.helpers import signed_fields
 from tests.conftest import Tenant
 
@@ -209,3 +210,16 @@ def test_hot_versioned_urls_are_served_from_memory(client: TestClient, app: Fast
     rebuilt = client.get(path)
     assert rebuilt.content == first.content  # deterministic re-render
     assert app.state.services.metrics.renders._value.get() == renders + 1
+
+
+@pytest.mark.parametrize(("path", "delivery"), [
+    ("/tessera/image/upload/v1/p.jpg", True),
+    ("/org-x/image/authenticated/s--abc--/c_fit,w_5/v1/a/b.png", True),
+    ("/api/image/upload/p.jpg", False),  # the API's own 404s
+    ("/tessera/video/upload/p.mp4", False),  # other resource types go through the route
+    ("/images/abc/thumbnails/mini-0123.jpg", False),
+    ("/tessera/image/upload/", False),
+    ("/v1_1/tessera/image/upload", False),
+])
+def test_delivery_paths_are_recognised_before_routing(path: str, delivery: bool) -> None:
+    assert is_delivery_path(path) is delivery

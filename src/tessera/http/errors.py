@@ -29,6 +29,12 @@ def error_response(status: int, code: str, message: str,
 
 async def _tessera_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TesseraError)
+    return tessera_error_response(exc, getattr(request.state, "x_token", None))
+
+
+def tessera_error_response(exc: TesseraError, x_token: str | None = None) -> JSONResponse:
+    """The answer to a refusal or failure of ours; `x_token`: the refreshed token of an
+    authenticated SharinPix call."""
     if exc.status >= 500:
         request_id = uuid.uuid4().hex
         log.error("event=internal_error request_id=%s error=%s detail=%s", request_id,
@@ -39,7 +45,6 @@ async def _tessera_error(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers)
     # An authenticated SharinPix call keeps its refreshed token even when it fails; a refusal
     # (401) gets none, so a rejected token is never renewed.
-    x_token = getattr(request.state, "x_token", None)
     if x_token and exc.status != 401:
         headers["X-token"] = x_token
     return error_response(exc.status, exc.code, exc.message, headers)

@@ -1,8 +1,8 @@
 """`GET|HEAD /<cloud>/image/<type>/[s--SIG--/][transformations/][vN/]<public_id>.<ext>`.
 
-Two entrances share one answer: `HotPathMiddleware` serves derivatives of versioned URLs that
-are in memory before any routing (the hot path of an image CDN origin), and the route handles
-everything else through the delivery service in the thread pool.
+Two entrances share one answer: `DeliveryMiddleware` serves `/<cloud>/image/…` before any
+routing (hot versioned URLs from memory, the rest through the delivery service in the thread
+pool), and the route documents the paths and handles the other resource types.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tessera.errors import TesseraError
 from tessera.http.deps import ServicesDep
+from tessera.http.errors import tessera_error_response
 from tessera.render.pipeline import ClientHints
 from tessera.services.delivery import Delivered, DeliveryService
 
@@ -58,22 +60,42 @@ def response_of(delivered: Delivered, method: str) -> Response:
     return Response(body, media_type=delivered.mime, headers=headers)
 
 
-class HotPathMiddleware:
-    """Answer hot versioned delivery URLs from memory, skipping routing and dependencies."""
+def is_delivery_path(path: str) -> bool:
+    """`/<cloud>/image/<type>/<rest>`: no other GET route has `image` as its second segment
+    (the others are fixed words or a single id), so this shape is delivery's alone."""
+    parts = path.split("/", 4)
+    return len(parts) == 5 and parts[2] == "image" and parts[1] != "api" and bool(parts[4])
+
+
+class DeliveryMiddleware:
+    """Answer image deliveries before routing: hot versioned URLs from memory without any
+    I/O, the others through the delivery service in the thread pool. Routing and dependency
+    injection would cost more than a cached answer; the route below documents the same
+    paths and serves any other resource type."""
 
     def __init__(self, app: ASGIApp, delivery: DeliveryService) -> None:
         self.app = app
         self.delivery = delivery
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            headers = Headers(scope=scope)
-            delivered = self.delivery.from_memory(raw_path_of(scope), client_hints(headers),
-                                                  headers.get("if-none-match"))
-            if delivered is not None:
-                await response_of(delivered, scope["method"])(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
+                or not is_delivery_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        raw_path, hints = raw_path_of(scope), client_hints(headers)
+        if_none_match = headers.get("if-none-match")
+        response: Response
+        delivered = self.delivery.from_memory(raw_path, hints, if_none_match)
+        if delivered is None:
+            try:
+                delivered = await run_in_threadpool(self.delivery.deliver, raw_path, hints,
+                                                    if_none_match)
+            except TesseraError as exc:
+                response = tessera_error_response(exc)
+                await response(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        await response_of(delivered, scope["method"])(scope, receive, send)
 
 
 _PATH = "/{cloud}/{resource_type}/{type}/{rest:path}"
