@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
 from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
 from tessera.db.uow import Database
+from tessera.fetch.remote import FetchLimits, RemoteFetcher
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
@@ -21,10 +23,12 @@ from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import images as image_routes
+from tessera.http.routes.api_v1 import imports as import_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
+from tessera.jobs.queue import ThreadJobQueue
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
@@ -32,6 +36,7 @@ from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import ImageService
+from tessera.services.imports import ImportService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
@@ -87,10 +92,19 @@ def create_app(settings: Settings) -> FastAPI:
     links = ImageLinks(secrets, public_url, server_key)
     albums = AlbumService(db, secrets, access, links, public_url)
     images = ImageService(db, secrets, access, albums, links, public_url)
+    import_queue = ThreadJobQueue(workers=settings.import_workers, name="import")
+    fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
+                                        timeout=settings.import_timeout,
+                                        allowed_hosts=settings.import_allowed_host_set))
+    imports = ImportService(db, albums, uploads_service, images, fetcher, import_queue,
+                            work_dir=settings.data_dir / "tmp", timeout=settings.import_timeout)
+    import_queue.start(imports.run)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(imports.resume)
         yield
+        import_queue.close(wait=False)
         notifier.close(wait=False)
         db.dispose()
 
@@ -102,13 +116,16 @@ def create_app(settings: Settings) -> FastAPI:
                                   access=access, albums=albums, images=images,
                                   tag_images=TagImageService(db, access, links),
                                   redirects=RedirectService(db, access, links),
-                                  trash=TrashService(db, access, links, delivery.forget))
+                                  trash=TrashService(db, access, links, delivery.forget),
+                                  imports=imports)
     app.state.notifier = notifier
+    app.state.import_queue = import_queue
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
     for api_router in (album_routes.router, image_routes.router, trash_routes.router,
+                       import_routes.router,
                        notification_routes.router, tag_image_routes.router,
                        images_redirect.router):
         app.include_router(api_router)

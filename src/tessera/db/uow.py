@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tessera.db.repositories import (
     AlbumRepository,
     AssetRepository,
+    DownloadRepository,
     ImageRepository,
+    ImportRepository,
     OrganizationRepository,
     SearchTermRepository,
     SecretRepository,
@@ -51,6 +53,8 @@ class UnitOfWork:
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
         self.search_terms = SearchTermRepository(self.session)
+        self.imports = ImportRepository(self.session)
+        self.downloads = DownloadRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -13,6 +13,7 @@ from tessera.services.access import AccessService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
 from tessera.services.images import ImageService
+from tessera.services.imports import ImportService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.secrets import SecretService
@@ -39,6 +40,7 @@ class Services:
     tag_images: TagImageService
     redirects: RedirectService
     trash: TrashService
+    imports: ImportService
 
 
 async def get_services(request: Request) -> Services:
