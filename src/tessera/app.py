@@ -22,6 +22,7 @@ from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
+from tessera.http.routes.api_v1 import downloads as download_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import imports as import_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
@@ -34,6 +35,7 @@ from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.downloads import DownloadService
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import ImageService
 from tessera.services.imports import ImportService
@@ -117,7 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
                                   tag_images=TagImageService(db, access, links),
                                   redirects=RedirectService(db, access, links),
                                   trash=TrashService(db, access, links, delivery.forget),
-                                  imports=imports)
+                                  imports=imports,
+                                  downloads=DownloadService(db, blobs, server_key, public_url))
     app.state.notifier = notifier
     app.state.import_queue = import_queue
     install_error_handlers(app)
@@ -125,7 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
     for api_router in (album_routes.router, image_routes.router, trash_routes.router,
-                       import_routes.router,
+                       import_routes.router, download_routes.router,
                        notification_routes.router, tag_image_routes.router,
                        images_redirect.router):
         app.include_router(api_router)

@@ -211,6 +211,7 @@ class View(StrEnum):
     TAG_IMAGES = "tag_images"          # GET /api/v1/tag_images (item 5)
     TRANSFORMATION = "transformation"  # GET /images/:id?token= (item 6)
     IMAGE_DELETE = "image_delete"      # DELETE /api/v1/images/:id (issue 5)
+    IMAGE_DOWNLOAD = "image_download"  # POST /api/v1/downloads (issue 5)
 
 
 def allows(abilities: Abilities, what: Action | View, album_id: str,
@@ -228,6 +229,10 @@ def allows(abilities: Abilities, what: Action | View, album_id: str,
         # A search token deletes what it matches only with `image_delete` (issue 4 item 1).
         return abilities.can(Action.IMAGE_DELETE, album_id) or (
             abilities.sees_by_search(image) and "image_delete" in abilities.search_grants)
+    if what is View.IMAGE_DOWNLOAD:
+        # A search token downloads what it matches only with `download` (issue 4 item 1).
+        return abilities.can(Action.IMAGE_DOWNLOAD, album_id) or (
+            abilities.sees_by_search(image) and "download" in abilities.search_grants)
     if what is View.TAG_IMAGES:
         # A search token sees tags only with `thumbnail_tags` (seed 003).
         return album_view or (abilities.sees_by_search(image)

@@ -12,6 +12,7 @@ from tessera.metrics import Metrics
 from tessera.services.access import AccessService
 from tessera.services.albums import AlbumService
 from tessera.services.delivery import DeliveryService
+from tessera.services.downloads import DownloadService
 from tessera.services.images import ImageService
 from tessera.services.imports import ImportService
 from tessera.services.ports import BlobStore
@@ -41,6 +42,7 @@ class Services:
     redirects: RedirectService
     trash: TrashService
     imports: ImportService
+    downloads: DownloadService
 
 
 async def get_services(request: Request) -> Services:
