@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Final
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -45,8 +50,12 @@ from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.trash import TrashService
+from tessera.services.trash_purge import TrashPurgeService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
+
+log = logging.getLogger(__name__)
+PURGE_INTERVAL_SECONDS: Final = 3600.0
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -61,6 +70,23 @@ def build_secret_service(settings: Settings, db: Database,
                          server_key: str | None = None) -> SecretService:
     key = server_key or load_server_key(settings.secret_key, settings.data_dir)
     return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
+
+
+def build_trash_purge(settings: Settings, db: Database, blobs: BlobStore,
+                      delivery: DeliveryService | None = None) -> TrashPurgeService:
+    return TrashPurgeService(db, blobs, retention=timedelta(days=settings.trash_retention_days),
+                             forget_original=delivery.forget_original if delivery else
+                             (lambda _key: None))
+
+
+async def purge_periodically(purge: TrashPurgeService, interval: float) -> None:
+    """The trash retention, run in this server every `interval` seconds (first run at once)."""
+    while True:
+        try:
+            await asyncio.to_thread(purge.purge)
+        except Exception:  # a failed run (database down…) is retried at the next interval
+            log.exception("event=trash_purge_failed")
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -101,11 +127,16 @@ def create_app(settings: Settings) -> FastAPI:
     imports = ImportService(db, albums, uploads_service, images, fetcher, import_queue,
                             work_dir=settings.data_dir / "tmp", timeout=settings.import_timeout)
     import_queue.start(imports.run)
+    trash_purge = build_trash_purge(settings, db, blobs, delivery)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(imports.resume)
+        purging = asyncio.create_task(purge_periodically(trash_purge, PURGE_INTERVAL_SECONDS))
         yield
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         import_queue.close(wait=False)
         notifier.close(wait=False)
         db.dispose()
@@ -120,7 +151,8 @@ def create_app(settings: Settings) -> FastAPI:
                                   redirects=RedirectService(db, access, links),
                                   trash=TrashService(db, access, links, delivery.forget),
                                   imports=imports,
-                                  downloads=DownloadService(db, blobs, server_key, public_url))
+                                  downloads=DownloadService(db, blobs, server_key, public_url),
+                                  trash_purge=trash_purge)
     app.state.notifier = notifier
     app.state.import_queue = import_queue
     install_error_handlers(app)

@@ -202,10 +202,14 @@ class ImageRepository:
                  .order_by(Image.created_at, Image.id))
         return self._session.scalars(query).unique().all()
 
-    def trashed_before(self, cutoff: datetime, limit: int) -> Sequence[Image]:
-        """Images of any organization trashed before `cutoff` (the retention purge)."""
-        query = (select(Image).where(Image.deleted_at.is_not(None), Image.deleted_at < cutoff)
-                 .order_by(Image.deleted_at, Image.id).limit(limit))
+    def trashed_before(self, cutoff: datetime, limit: int,
+                       organization_id: str | None = None) -> Sequence[Image]:
+        """Images trashed before `cutoff`, of every organization unless one is given (the
+        retention purge)."""
+        query = select(Image).where(Image.deleted_at.is_not(None), Image.deleted_at < cutoff)
+        if organization_id is not None:
+            query = query.where(Image.organization_id == organization_id)
+        query = query.order_by(Image.deleted_at, Image.id).limit(limit)
         return self._session.scalars(query).unique().all()
 
     def purge(self, image_ids: Sequence[str]) -> None:

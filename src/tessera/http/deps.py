@@ -20,6 +20,7 @@ from tessera.services.redirects import RedirectService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.trash import TrashService
+from tessera.services.trash_purge import TrashPurgeService
 from tessera.services.uploads import UploadService
 from tessera.settings import Settings
 
@@ -43,6 +44,7 @@ class Services:
     trash: TrashService
     imports: ImportService
     downloads: DownloadService
+    trash_purge: TrashPurgeService
 
 
 async def get_services(request: Request) -> Services:
