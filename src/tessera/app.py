@@ -138,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         with contextlib.suppress(asyncio.CancelledError):
             await purging
         import_queue.close(wait=False)
+        fetcher.close()
         notifier.close(wait=False)
         db.dispose()
 

@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import BACKENDS
 from tests.support.backends import postgres_database, postgres_server_url
+from tests.support.http_source import Source, serve_source
 
 BIN = Path(sys.executable).parent
 
@@ -30,6 +31,8 @@ class Server:
     api_secret: str
     env: dict[str, str]
     data_dir: Path
+    # A local HTTP server the Tessera server may import from (TESSERA_IMPORT_ALLOWED_HOSTS).
+    import_source: Source
 
 
 def _free_port() -> int:
@@ -48,6 +51,8 @@ def server(request: pytest.FixtureRequest,
     env.update(TESSERA_DATA_DIR=str(data_dir), TESSERA_PORT=str(port),
                TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1")
     stack = contextlib.ExitStack()
+    source = stack.enter_context(serve_source())
+    env["TESSERA_IMPORT_ALLOWED_HOSTS"] = source.host
     if database == "postgres":
         # A database of its own: rows made by other tests were encrypted with another key.
         request.getfixturevalue("postgres_url")  # skips or fails as the suite's policy says
@@ -83,7 +88,7 @@ def server(request: pytest.FixtureRequest,
                           output)
         assert match, output
         assert int(match.group(3)) == port
-        yield Server(base_url, match.group(1), match.group(2), env, data_dir)
+        yield Server(base_url, match.group(1), match.group(2), env, data_dir, source)
     finally:
         process.terminate()
         try:

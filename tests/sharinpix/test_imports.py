@@ -282,7 +282,8 @@ def test_importing_is_granted(claims: Any, importer: Importer) -> None:
     tenant = importer.tenant()
     album_id = _album()
     token = client_token(tenant, claims(album_id))
-    created = _post(importer, token, {"album_id": album_id, "url": "https://example.com/a.jpg"})
+    created = _post(importer, token, {"album_id": album_id,
+                                      "url": importer.source.url("/files/photo.jpg")})
     assert created.status_code == 202, created.text
     assert _get(importer, token, created.json()["id"]).status_code == 200
 
@@ -317,7 +318,7 @@ def test_reading_an_import_is_refused(claims: Any, importer: Importer) -> None:
     tenant = importer.tenant()
     album_id = _album()
     created = _post(importer, _upload_token(tenant, album_id),
-                    {"album_id": album_id, "url": "https://example.com/a.jpg"})
+                    {"album_id": album_id, "url": importer.source.url("/files/photo.jpg")})
     check_refused(_get(importer, client_token(tenant, claims(album_id)), created.json()["id"]))
     check_refused(importer.client.get(f"/api/v1/imports/{created.json()['id']}"))
 
@@ -326,7 +327,7 @@ def test_another_organizations_import_is_unknown(importer: Importer) -> None:
     tenant, other = importer.tenant(), importer.tenant()
     album_id = _album()
     created = _post(importer, _upload_token(tenant, album_id),
-                    {"album_id": album_id, "url": "https://example.com/a.jpg"})
+                    {"album_id": album_id, "url": importer.source.url("/files/photo.jpg")})
     for token in (client_token(other, {"admin": True}), _upload_token(other, album_id)):
         response = _get(importer, token, created.json()["id"])
         assert response.status_code == 404, response.text
@@ -374,7 +375,7 @@ def test_malformed_json_and_unknown_ids(importer: Importer) -> None:
 def test_the_import_url_is_kept_as_posted(importer: Importer) -> None:
     tenant = importer.tenant()
     album_id = _album()
-    url = "https://example.com/a%20b.jpg?size=large"
+    url = importer.source.url("/files/a%20b.jpg?size=large")
     created = _post(importer, _upload_token(tenant, album_id), {"album_id": album_id,
                                                                 "url": url})
     assert created.json()["url"] == url

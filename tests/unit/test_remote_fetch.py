@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -174,3 +175,19 @@ def test_a_slow_body_times_out(source: Source) -> None:
 def test_an_upstream_error_status_is_reported(source: Source) -> None:
     with pytest.raises(UpstreamError, match="answered 404"):
         _fetcher(source).fetch(source.url("/nothing.png"), {}, io.BytesIO())
+
+
+def test_a_slow_dns_answer_counts_against_the_deadline() -> None:
+    release = threading.Event()
+
+    def hanging(_host: str, _port: int) -> list[str]:
+        release.wait(10)
+        return ["93.184.215.14"]
+
+    fetcher = RemoteFetcher(FetchLimits(max_bytes=1000, timeout=0.3), resolver=hanging)
+    try:
+        with pytest.raises(UpstreamError, match="took longer than 0.3 s"):
+            fetcher.fetch("http://slow-dns.example/a.png", {}, io.BytesIO())
+    finally:
+        release.set()
+        fetcher.close()

@@ -21,6 +21,8 @@ import re
 import socket
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 from urllib.parse import unquote
@@ -109,6 +111,8 @@ class RemoteFetcher:
         self._limits = limits
         self._resolve = resolver
         self._clock = clock
+        # getaddrinfo has no timeout of its own: it runs here so the deadline covers DNS too.
+        self._resolvers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
 
     def fetch(self, url: str, headers: Mapping[str, str], sink: BinaryIO) -> Fetched:
         """Write the body at `url` to `sink`. Raises UpstreamError (refused address, upstream
@@ -128,7 +132,7 @@ class RemoteFetcher:
     def _get(self, client: httpx.Client, url: httpx.URL, headers: dict[str, str],
              sink: BinaryIO, deadline: float) -> str | Fetched:
         """One hop: the redirect's Location, or what was fetched once the body is in `sink`."""
-        address = self._vetted_address(url)
+        address = self._vetted_address(url, deadline)
         pinned = url.copy_with(host=str(address))
         host_header = url.netloc.decode("ascii")
         timeout = self._remaining(deadline)
@@ -162,14 +166,15 @@ class RemoteFetcher:
         except httpx.HTTPError as exc:
             raise UpstreamError(f"Fetching the URL failed: {type(exc).__name__}") from exc
 
-    def _vetted_address(self, url: httpx.URL) -> IPAddress:
+    def _vetted_address(self, url: httpx.URL, deadline: float) -> IPAddress:
         host, port = _host(url), url.port or (443 if url.scheme == "https" else 80)
         try:
             literal: IPAddress | None = ipaddress.ip_address(host)
         except ValueError:
             literal = None
         candidates = [literal] if literal is not None else [
-            ipaddress.ip_address(a.split("%", 1)[0]) for a in self._resolve(host, port)]
+            ipaddress.ip_address(a.split("%", 1)[0])
+            for a in self._resolve_within(host, port, deadline)]
         if not candidates:
             raise UpstreamError(f"Cannot resolve {host}")
         if not self._is_allowed(host, port):
@@ -179,6 +184,16 @@ class RemoteFetcher:
                     # Any bad answer refuses the host: a client may not pick the address.
                     raise UpstreamError(f"Refused to fetch from {host}: it resolves to {reason}")
         return candidates[0]
+
+    def _resolve_within(self, host: str, port: int, deadline: float) -> list[str]:
+        future = self._resolvers.submit(self._resolve, host, port)
+        try:
+            return future.result(timeout=self._remaining(deadline))
+        except FutureTimeout as exc:
+            raise UpstreamError(self._too_slow()) from exc
+
+    def close(self) -> None:
+        self._resolvers.shutdown(wait=False, cancel_futures=True)
 
     def _is_allowed(self, host: str, port: int) -> bool:
         allowed = self._limits.allowed_hosts
