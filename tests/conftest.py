@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from tessera.db.migrate import upgrade
 from tessera.settings import Settings
-from tests.support.backends import postgres_database, postgres_server_url
+from tests.support.backends import postgres_database, postgres_server_url, redis_server_url
 from tests.support.s3server import run_s3_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +42,16 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL is not reachable")
     with postgres_database(server) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = redis_server_url()
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("Redis must answer in CI (TESSERA_TEST_REDIS_URL)")
+        pytest.skip("Redis is not reachable")
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Final
@@ -17,6 +18,7 @@ from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
 from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
+from tessera.cluster import open_coordinator
 from tessera.db.uow import Database
 from tessera.fetch.remote import FetchLimits, RemoteFetcher
 from tessera.http.deps import Services
@@ -25,12 +27,16 @@ from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
 from tessera.http.routes import health, images_redirect, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
+from tessera.http.routes.api_v1 import annotations as annotation_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
 from tessera.http.routes.api_v1 import downloads as download_routes
+from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import imports as import_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
+from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
@@ -38,17 +44,23 @@ from tessera.jobs.queue import ThreadJobQueue
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
+from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
+from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
 from tessera.services.downloads import DownloadService
+from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
+from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.imports import ImportService
+from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
+from tessera.services.tags import TagService
 from tessera.services.trash import TrashService
 from tessera.services.trash_purge import TrashPurgeService
 from tessera.services.uploads import UploadConfig, UploadService
@@ -89,7 +101,9 @@ async def purge_periodically(purge: TrashPurgeService, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """The application; `clock` (seconds since the epoch) is what time-bound checks read:
+    upload timestamps, upload forms, token expiry."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
@@ -99,27 +113,32 @@ def create_app(settings: Settings) -> FastAPI:
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
     metrics = Metrics()
+    coordinator = open_coordinator(settings.redis_url)
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
                      timestamp_tolerance=settings.upload_timestamp_tolerance),
-        metrics,
+        metrics, clock=clock,
     )
 
     delivery = DeliveryService(
-        db, blobs, secrets, metrics, cache_dir=settings.data_dir / "cache",
+        db, blobs, secrets, metrics,
+        originals=OriginalsCache(settings.data_dir / "cache" / "originals", blobs,
+                                 max_bytes=settings.originals_cache_bytes),
         limits=RenderLimits(max_pixels=settings.max_pixels,
                             deadline_seconds=settings.render_timeout),
         gate=RenderGate(settings.render_concurrency, settings.render_queue),
+        coordinator=coordinator,
         strict_transformations=settings.strict_transformations,
     )
 
     public_url = settings.resolved_public_url
-    access = AccessService(secrets, TokenCodec(server_key))
+    access = AccessService(secrets, TokenCodec(server_key, clock=clock))
     links = ImageLinks(secrets, public_url, server_key)
-    albums = AlbumService(db, secrets, access, links, public_url)
+    albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
+    redirects = RedirectService(db, access, links)
     import_queue = ThreadJobQueue(workers=settings.import_workers, name="import")
     fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
                                         timeout=settings.import_timeout,
@@ -139,6 +158,8 @@ def create_app(settings: Settings) -> FastAPI:
             await purging
         import_queue.close(wait=False)
         fetcher.close()
+        delivery.close()
+        coordinator.close()
         notifier.close(wait=False)
         db.dispose()
 
@@ -148,9 +169,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = Services(settings=settings, db=db, blobs=blobs, secrets=secrets,
                                   uploads=uploads_service, delivery=delivery, metrics=metrics,
                                   access=access, albums=albums, images=images,
-                                  tag_images=TagImageService(db, access, links),
-                                  redirects=RedirectService(db, access, links),
+                                  tag_images=TagImageService(db, access, links, clock=clock),
+                                  redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
+                                  album_edits=AlbumEditService(db, albums),
+                                  image_edits=ImageEditService(db, access, albums, links),
+                                  image_queries=ImageQueryService(db, access, links,
+                                                                  redirects),
+                                  tags=TagService(db, access, links, clock=clock),
+                                  annotations=AnnotationService(db, clock=clock),
                                   imports=imports,
                                   downloads=DownloadService(db, blobs, server_key, public_url),
                                   trash_purge=trash_purge)
@@ -160,10 +187,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(uploads.router)
-    for api_router in (album_routes.router, image_routes.router, trash_routes.router,
-                       import_routes.router, download_routes.router,
+    for api_router in (album_routes.router, album_edit_routes.router,
+                       image_edit_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
-                       images_redirect.router):
+                       tag_routes.router, annotation_routes.router, import_routes.router,
+                       download_routes.router, images_redirect.router):
         app.include_router(api_router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
         False, description="Serve unsigned `upload`-type URLs only for derivatives already "
         "generated (Cloudinary's strict transformations)."
     )
+    redis_url: str = Field(
+        "", description="Redis shared by the nodes of a cluster (`redis://host:6379/0`): one "
+        "render per derivative cluster-wide, and a deletion clears every node's memory cache "
+        "at once. Empty: a single node needs none."
+    )
+    originals_cache_bytes: int = Field(
+        2 << 30, description="Bytes of local copies of remote (S3) originals kept for "
+        "rendering under `<data_dir>/cache/originals`; the least recently used go first."
+    )
     render_concurrency: int = Field(
         2, description="Renders running at once (one per core is a good start)."
     )

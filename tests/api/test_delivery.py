@@ -195,6 +195,7 @@ def test_hot_versioned_urls_are_served_from_memory(client: TestClient, app: Fast
     first = client.get(path)
     assert first.status_code == 200
     # Remove the stored derivatives: the next answer can only come from memory.
+    delivery.writer.flush()  # derivatives are stored after the answer
     blobs = app.state.services.blobs
     derived = [k for k in blobs.keys(f"derived/{tenant.organization_id}/")]
     for key in derived:

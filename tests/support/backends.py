@@ -27,6 +27,24 @@ def postgres_server_url() -> str | None:
     return url
 
 
+REDIS_DEFAULT_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_server_url() -> str | None:
+    """The configured Redis URL if a server answers there, else None."""
+    import redis
+
+    url = os.environ.get("TESSERA_TEST_REDIS_URL", REDIS_DEFAULT_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+    return url
+
+
 @contextlib.contextmanager
 def postgres_database(server_url: str) -> Iterator[str]:
     """Create an empty database, yield its URL, drop it afterwards."""

@@ -43,6 +43,7 @@ class Action(StrEnum):
     STATS = "stats"
     CREATE_TAG = "create_tag"
     FULLSCREEN = "fullscreen"
+    IMAGE_TRANSFORM = "image_transform"  # delivery URLs with the caller's own transformations
 
 
 ALBUM_ACTIONS: Final = tuple(Action)
@@ -200,8 +201,24 @@ class Abilities:
         return frozenset(album_id for album_id, grants in self.albums.items()
                          if grants.get(str(action)) is True)
 
+    def albums_with_any(self) -> frozenset[str] | None:
+        """The album ids the token holds any ability on (what it may list); None for an
+        admin (every album of the organization)."""
+        if self.admin:
+            return None
+        return frozenset(album_id for album_id in {*self.albums, *self.album_tags}
+                         if self.has_any_on(album_id))
+
     def sees_by_search(self, image: ImageFacts) -> bool:
         return self.search is not None and self.search.matches(image)
+
+    def named_tags(self) -> frozenset[str]:
+        """Every tag name of every album's `Tags` section (created on demand, issue 5)."""
+        return frozenset(name for grants in self.album_tags.values() for name in grants)
+
+    def has_any_album_ability(self) -> bool:
+        return self.admin or any(self.has_any_on(album_id)
+                                 for album_id in {*self.albums, *self.album_tags})
 
 
 class View(StrEnum):
@@ -212,15 +229,34 @@ class View(StrEnum):
     TRANSFORMATION = "transformation"  # GET /images/:id?token= (item 6)
     IMAGE_DELETE = "image_delete"      # DELETE /api/v1/images/:id (issue 5)
     IMAGE_DOWNLOAD = "image_download"  # POST /api/v1/downloads (issue 5)
+    TAG_IMAGE = "tag_image"            # POST/DELETE tag images: `can_tag` (issue 5)
 
 
-def allows(abilities: Abilities, what: Action | View, album_id: str,
-           image: ImageFacts | None = None) -> bool:
-    """The decision table of every route; `authorize` raises on False."""
+class OrganizationView(StrEnum):
+    """Decisions about the organization's own things (its tags), not one album's (issue 5)."""
+
+    TAGS = "tags"              # GET /api/v1/tags, autocomplete: any ability on any album
+    CREATE_TAG = "create_tag"  # POST/PUT /api/v1/tags: `create_tag` on some album
+    SHARE = "share"            # GET /api/v1/tags_token: `share` on some album
+
+
+def allows(abilities: Abilities, what: Action | View | OrganizationView, album_id: str = "",
+           image: ImageFacts | None = None, *, tag: str | None = None) -> bool:
+    """The decision table of every route; `authorize` raises on False. Organization views
+    take no album; `View.TAG_IMAGE` takes the tag's name."""
     if abilities.admin:
         return True
     if isinstance(what, Action):
         return abilities.can(what, album_id)
+    if what is OrganizationView.TAGS:
+        return abilities.has_any_album_ability()
+    if what is OrganizationView.CREATE_TAG:
+        return bool(abilities.albums_with(Action.CREATE_TAG))
+    if what is OrganizationView.SHARE:
+        return bool(abilities.albums_with(Action.SHARE))
+    if what is View.TAG_IMAGE:
+        assert tag is not None, "tagging needs the tag's name"
+        return abilities.can_tag(album_id, tag)
     assert image is not None, "image views need the image"
     album_view = abilities.can(Action.IMAGE_LIST, album_id)
     if what is View.IMAGE_JSON:
@@ -243,8 +279,8 @@ def allows(abilities: Abilities, what: Action | View, album_id: str,
             or abilities.sees_by_search(image))
 
 
-def authorize(abilities: Abilities, what: Action | View, album_id: str,
-              image: ImageFacts | None = None) -> None:
+def authorize(abilities: Abilities, what: Action | View | OrganizationView, album_id: str = "",
+              image: ImageFacts | None = None, *, tag: str | None = None) -> None:
     """Raises Unauthorized (401, same message for every refusal) unless `allows`."""
-    if not allows(abilities, what, album_id, image):
+    if not allows(abilities, what, album_id, image, tag=tag):
         raise Unauthorized("Access denied", detail=f"{what} on album {album_id}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tessera.db.models import (
     Album,
+    AlbumEvent,
     Asset,
     ClientSecret,
     Download,
@@ -21,6 +24,17 @@ from tessera.db.models import (
     Tag,
     TagImage,
 )
+
+
+def _insert_missing(session: Session, model: type[Tag] | type[TagImage],
+                    rows: Sequence[Mapping[str, Any]], unique: list[str]) -> None:
+    """`INSERT … ON CONFLICT (unique) DO NOTHING`, spelled by the session's dialect."""
+    if not rows:
+        return
+    session.flush()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values([dict(row) for row in rows])
+    session.execute(statement.on_conflict_do_nothing(index_elements=unique))
 
 
 class OrganizationRepository:
@@ -62,6 +76,17 @@ class SecretRepository:
         return int(self._session.scalar(query) or 0)
 
 
+# Built once: every delivery request runs it, and building the statement costs more than the
+# cached compilation it maps to.
+_DELIVERABLE = select(Asset).where(
+    Asset.organization_id == bindparam("organization_id"),
+    Asset.resource_type == bindparam("resource_type"),
+    Asset.type == bindparam("type"),
+    Asset.public_id == bindparam("public_id"),
+    ~select(Image.id).where(Image.asset_id == Asset.id, Image.deleted_at.is_not(None)).exists(),
+)
+
+
 class AssetRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -88,16 +113,9 @@ class AssetRepository:
     def find_deliverable(self, organization_id: str, resource_type: str, type_: str,
                          public_id: str) -> Asset | None:
         """`find`, unless the asset's image is in the trash (one query, as `find`)."""
-        trashed = select(Image.id).where(Image.asset_id == Asset.id,
-                                         Image.deleted_at.is_not(None)).exists()
-        query = select(Asset).where(
-            Asset.organization_id == organization_id,
-            Asset.resource_type == resource_type,
-            Asset.type == type_,
-            Asset.public_id == public_id,
-            ~trashed,
-        )
-        return self._session.scalars(query).one_or_none()
+        return self._session.scalars(_DELIVERABLE, {
+            "organization_id": organization_id, "resource_type": resource_type,
+            "type": type_, "public_id": public_id}).one_or_none()
 
     def delete(self, asset_pk: int) -> None:
         self._session.execute(delete(Asset).where(Asset.id == asset_pk))
@@ -137,8 +155,9 @@ class AlbumRepository:
         return self._session.scalars(query).one_or_none()
 
     def add(self, album: Album) -> None:
+        # No flush here: a concurrent first use must surface at the unit of work's
+        # flush or commit, where it becomes a Conflict the caller can retry.
         self._session.add(album)
-        self._session.flush()
 
     def count_images(self, album_pk: str) -> int:
         query = select(func.count()).select_from(Image).where(Image.album_id == album_pk,
@@ -149,6 +168,73 @@ class AlbumRepository:
         query = (select(Image).where(Image.album_id == album_pk, Image.deleted_at.is_(None))
                  .order_by(Image.created_at, Image.id).limit(1))
         return self._session.scalars(query).first()
+
+    def count_view(self, album_pk: str) -> int | None:
+        """One more view in one UPDATE, so concurrent views are never lost; the new count
+        (None: no such album any more)."""
+        query = (update(Album).where(Album.id == album_pk)
+                 .values(views_count=Album.views_count + 1).returning(Album.views_count)
+                 .execution_options(synchronize_session=False))
+        count = self._session.execute(query).scalar_one_or_none()
+        return None if count is None else int(count)
+
+    def page(self, organization_id: str, external_ids: Sequence[str] | None, *, offset: int,
+             limit: int) -> Sequence[Album]:
+        """The organization's albums (among `external_ids` unless None), oldest first."""
+        query = select(Album).where(Album.organization_id == organization_id)
+        if external_ids is not None:
+            query = query.where(Album.external_id.in_(list(external_ids)))
+        query = query.order_by(Album.created_at, Album.id).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
+
+    def count(self, organization_id: str, external_ids: Sequence[str] | None) -> int:
+        query = select(func.count()).select_from(Album).where(
+            Album.organization_id == organization_id)
+        if external_ids is not None:
+            query = query.where(Album.external_id.in_(list(external_ids)))
+        return int(self._session.scalar(query) or 0)
+
+    def image_counts(self, album_pks: Sequence[str]) -> dict[str, int]:
+        """Images out of the trash per album (albums without any are left out)."""
+        query = (select(Image.album_id, func.count()).where(Image.album_id.in_(list(album_pks)),
+                                                            Image.deleted_at.is_(None))
+                 .group_by(Image.album_id))
+        return {album_pk: int(count) for album_pk, count in self._session.execute(query)}
+
+    def first_images(self, album_pks: Sequence[str]) -> dict[str, Image]:
+        """`first_image` of each album, in one query."""
+        ranked = (select(Image.id, func.row_number().over(
+            partition_by=Image.album_id, order_by=(Image.created_at, Image.id)).label("rank"))
+            .where(Image.album_id.in_(list(album_pks)), Image.deleted_at.is_(None)).subquery())
+        query = select(Image).join(ranked, ranked.c.id == Image.id).where(ranked.c.rank == 1)
+        return {image.album_id: image for image in self._session.scalars(query).unique()}
+
+    def merge_into(self, source: Album, target: Album) -> None:
+        """Everything of `source` (images, trashed ones too, events, imports, views) now
+        belongs to `target`; `source` is removed."""
+        for model in (Image, AlbumEvent, Import):
+            self._session.execute(update(model).where(model.album_id == source.id)
+                                  .values(album_id=target.id)
+                                  .execution_options(synchronize_session=False))
+        self._session.execute(update(Album).where(Album.id == target.id)
+                              .values(views_count=Album.views_count + source.views_count)
+                              .execution_options(synchronize_session=False))
+        self._session.delete(source)
+        self._session.flush()
+        self._session.refresh(target)
+
+
+class AlbumEventRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, event: AlbumEvent) -> None:
+        self._session.add(event)
+
+    def of_album(self, album_pk: str) -> Sequence[AlbumEvent]:
+        query = (select(AlbumEvent).where(AlbumEvent.album_id == album_pk)
+                 .order_by(AlbumEvent.created_at, AlbumEvent.id))
+        return self._session.scalars(query).all()
 
 
 class ImageRepository:
@@ -184,6 +270,22 @@ class ImageRepository:
                                     Image.deleted_at.is_(None))
         return self._session.scalars(query).unique().all()
 
+    def lock(self, organization_id: str, image_ids: Sequence[str]) -> None:
+        """Hold the images' rows until the commit (`FOR UPDATE`; SQLite serialises writers
+        anyway), in id order so two writers never deadlock: writers of one image's tags and
+        search terms then take turns instead of racing."""
+        query = (select(Image.id).where(Image.organization_id == organization_id,
+                                        Image.id.in_(list(image_ids)))
+                 .order_by(Image.id).with_for_update())
+        self._session.execute(query).all()
+
+    def get_many_any_state(self, organization_id: str,
+                           image_ids: Sequence[str]) -> Sequence[Image]:
+        """The organization's images among `image_ids`, in the trash or not."""
+        query = select(Image).where(Image.organization_id == organization_id,
+                                    Image.id.in_(list(image_ids)))
+        return self._session.scalars(query).unique().all()
+
     def trashed(self, organization_id: str, album_pks: Sequence[str] | None, *, offset: int,
                 limit: int) -> Sequence[Image]:
         """Trashed images of the organization (of `album_pks` only unless None), most
@@ -196,11 +298,13 @@ class ImageRepository:
                  .offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
 
-    def in_album(self, album_pk: str) -> Sequence[Image]:
-        """The album's images not in the trash, oldest first (a ZIP of the album)."""
+    def in_album(self, album_pk: str, *, offset: int = 0,
+                 limit: int | None = None) -> Sequence[Image]:
+        """The album's images out of the trash, oldest first (a stable order: ties by id)."""
         query = (select(Image).where(Image.album_id == album_pk, Image.deleted_at.is_(None))
-                 .order_by(Image.created_at, Image.id))
+                 .order_by(Image.created_at, Image.id).offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
+
 
     def trashed_before(self, cutoff: datetime, limit: int,
                        organization_id: str | None = None) -> Sequence[Image]:
@@ -231,6 +335,11 @@ class ImageRepository:
     def add(self, image: Image) -> None:
         self._session.add(image)
 
+    def add_all(self, images: Sequence[Image]) -> None:
+        """Insert now, so rows referencing them (tags, search terms) can follow."""
+        self._session.add_all(images)
+        self._session.flush()
+
     def count(self, organization_id: str) -> int:
         query = select(func.count()).select_from(Image).where(
             Image.organization_id == organization_id)
@@ -244,6 +353,34 @@ class TagRepository:
     def get(self, organization_id: str, tag_id: str) -> Tag | None:
         tag = self._session.get(Tag, tag_id)
         return tag if tag is not None and tag.organization_id == organization_id else None
+
+    def get_anywhere(self, tag_id: str) -> Tag | None:
+        """By id alone, for the public tag page (whose organization is the tag's)."""
+        return self._session.get(Tag, tag_id)
+
+    def find_by_name(self, organization_id: str, name: str) -> Tag | None:
+        query = select(Tag).where(Tag.organization_id == organization_id, Tag.name == name)
+        return self._session.scalars(query).one_or_none()
+
+    def find_by_names(self, organization_id: str, names: Sequence[str]) -> Sequence[Tag]:
+        query = select(Tag).where(Tag.organization_id == organization_id,
+                                  Tag.name.in_(list(names)))
+        return self._session.scalars(query).all()
+
+    def list(self, organization_id: str, *, offset: int = 0, limit: int | None = None,
+             **flags: bool) -> Sequence[Tag]:
+        """The organization's tags, oldest first; `flags` (`visible=True`, `listed=False`…)
+        keep only the tags with those values."""
+        query = select(Tag).where(Tag.organization_id == organization_id)
+        for attribute, value in flags.items():
+            query = query.where(getattr(Tag, attribute).is_(value))
+        query = query.order_by(Tag.created_at, Tag.id).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
+
+    def add_missing(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the tags whose name the organization has not got yet; a concurrent writer
+        of the same name wins quietly (the unique name settles it)."""
+        _insert_missing(self._session, Tag, rows, ["organization_id", "name"])
 
     def add(self, tag: Tag) -> None:
         self._session.add(tag)
@@ -259,16 +396,60 @@ class TagImageRepository:
         self._session.flush()
 
     def for_images(self, organization_id: str, image_ids: Sequence[str] | None,
-                   limit: int = 1000) -> Sequence[TagImage]:
-        """Tag images of the organization, of `image_ids` only unless None, oldest first;
-        never those of trashed images."""
+                   limit: int = 1000, *, tag_id: str | None = None,
+                   album_pk: str | None = None, offset: int = 0) -> Sequence[TagImage]:
+        """Tag images of the organization, of `image_ids` only unless None (and of the tag
+        `tag_id`, of the album `album_pk` when given), oldest first; never those of trashed
+        images."""
         live = select(Image.id).where(Image.id == TagImage.image_id,
-                                      Image.deleted_at.is_(None)).exists()
-        query = select(TagImage).where(TagImage.organization_id == organization_id, live)
+                                      Image.deleted_at.is_(None))
+        if album_pk is not None:
+            live = live.where(Image.album_id == album_pk)
+        query = select(TagImage).where(TagImage.organization_id == organization_id,
+                                       live.exists())
         if image_ids is not None:
             query = query.where(TagImage.image_id.in_(list(image_ids)))
-        query = query.order_by(TagImage.created_at, TagImage.id).limit(limit)
+        if tag_id is not None:
+            query = query.where(TagImage.tag_id == tag_id)
+        query = query.order_by(TagImage.created_at, TagImage.id).offset(offset).limit(limit)
         return self._session.scalars(query).unique().all()
+
+    def links_of(self, image_ids: Sequence[str]) -> list[tuple[str, str, str | None]]:
+        """`(image_id, tag_id, user_id)` of the tags put on `image_ids`, oldest first."""
+        query = (select(TagImage.image_id, TagImage.tag_id, TagImage.user_id)
+                 .where(TagImage.image_id.in_(list(image_ids)))
+                 .order_by(TagImage.created_at, TagImage.id))
+        return [(image_id, tag_id, user_id)
+                for image_id, tag_id, user_id in self._session.execute(query)]
+
+    def get(self, organization_id: str, tag_image_id: str) -> TagImage | None:
+        """The organization's tag image, unless its image is in the trash."""
+        row = self._session.get(TagImage, tag_image_id)
+        if row is None or row.organization_id != organization_id \
+                or row.image.deleted_at is not None:
+            return None
+        return row
+
+    def find(self, tag_id: str, image_ids: Sequence[str]) -> Sequence[TagImage]:
+        """The tag images of `tag_id` on any of `image_ids`."""
+        query = select(TagImage).where(TagImage.tag_id == tag_id,
+                                       TagImage.image_id.in_(list(image_ids)))
+        return self._session.scalars(query).unique().all()
+
+    def add_missing(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the (tag, image) pairs not there yet; tagging twice, or in two concurrent
+        requests, leaves one row."""
+        _insert_missing(self._session, TagImage, rows, ["tag_id", "image_id"])
+
+    def remove(self, tag_image_id: str) -> bool:
+        """Delete the tag image; False when a concurrent request deleted it first."""
+        result = self._session.execute(delete(TagImage).where(TagImage.id == tag_image_id))
+        return bool(getattr(result, "rowcount", 0))
+
+    def image_ids_with(self, tag_id: str) -> list[str]:
+        """Every image carrying the tag, trashed ones too (a restore keeps the tags)."""
+        query = select(TagImage.image_id).where(TagImage.tag_id == tag_id)
+        return list(self._session.scalars(query))
 
     def tag_names_of(self, image_ids: Sequence[str]) -> dict[str, set[str]]:
         """Tag names per image id (search queries match `tag:<name>`)."""

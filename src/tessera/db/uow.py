@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Engine, create_engine, event
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tessera.db.repositories import (
+    AlbumEventRepository,
     AlbumRepository,
     AssetRepository,
     DownloadRepository,
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.secrets = SecretRepository(self.session)
         self.assets = AssetRepository(self.session)
         self.albums = AlbumRepository(self.session)
+        self.album_events = AlbumEventRepository(self.session)
         self.images = ImageRepository(self.session)
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
@@ -67,8 +70,15 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit; a unique-constraint race with another writer becomes a 409 Conflict."""
+        self._settle(self.session.commit)
+
+    def flush(self) -> None:
+        """Send pending writes now (same Conflict as `commit`), so later reads see them."""
+        self._settle(self.session.flush)
+
+    def _settle(self, write: Callable[[], None]) -> None:
         try:
-            self.session.commit()
+            write()
         except IntegrityError as exc:
             self.session.rollback()
             raise Conflict("Conflicting concurrent write, retry the request") from exc

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyvips
 
 from tessera.errors import Busy, ImageTooLarge
-from tessera.media.decode import kill_when
+from tessera.media.decode import kill_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,6 @@ def watch(image: pyvips.Image, deadline: Deadline) -> Iterator[None]:
     """Kill libvips' computation of `image` when the deadline passes (a heavy blur or a huge
     canvas can keep it busy far longer than the gaps between steps)."""
     deadline.check("computation start")
-    with kill_when(image, lambda: deadline.remaining() <= 0,
-                   lambda: RenderTimeout(detail="killed during computation")):
+    with kill_after(image, deadline.remaining(),
+                    lambda: RenderTimeout(detail="killed during computation")):
         yield

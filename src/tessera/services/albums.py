@@ -14,18 +14,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
 from tessera.auth.abilities import ALBUM_ACTIONS, Action
 from tessera.auth.signing import api_sign
-from tessera.db.models import Album
+from tessera.db.models import Album, Image
 from tessera.db.uow import Database
-from tessera.errors import BadRequest, Conflict, Unauthorized
+from tessera.errors import BadRequest, Conflict, NotFound, Unauthorized
 from tessera.services.access import AccessService, Principal
 from tessera.services.image_links import ImageLinks
+from tessera.services.pagination import Listing, PageRequest
 from tessera.services.secrets import SecretService
 
 MAX_ALBUM_ID_LENGTH: Final = 255
@@ -93,28 +94,65 @@ class AlbumService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def open(self, principal: Principal, album_id: str) -> AlbumView:
-        """`GET /api/v1/albums/:id`: any ability on the id opens (and creates) the album."""
+        """`GET /api/v1/albums/:id`: any ability on the id opens (and creates) the album, and
+        counts one view (the answer shows the count including it)."""
         check_album_id(album_id)
         if not principal.abilities.has_any_on(album_id):
             raise Unauthorized("Access denied", detail=f"no ability on album {album_id}")
         album = self.ensure(principal, album_id)
+        with self._db.uow() as uow:
+            views_count = uow.albums.count_view(album.id)
+            uow.commit()
+        if views_count is None:  # renamed or merged away meanwhile
+            raise NotFound("Album not found")
+        return self.view(principal, replace(album, views_count=views_count))
+
+    def view(self, principal: Principal, album: AlbumRef) -> AlbumView:
+        """The album JSON of `GET /api/v1/albums/:id` and its `X-access-*` headers."""
         api_key, api_secret = self._access.signing_secret(principal)
         with self._db.uow() as uow:
             images_count = uow.albums.count_images(album.id)
             first = uow.albums.first_image(album.id)
-            thumbnails = self._links.thumbnails(first, api_secret) if first else {}
-        can_upload = principal.abilities.can(Action.IMAGE_UPLOAD, album_id)
-        body = {
+            body = self._album_json(principal, album, images_count, first, api_key,
+                                    api_secret)
+        return AlbumView(body, principal.abilities.access_headers(album.external_id,
+                                                                  ALBUM_ACTIONS))
+
+    def list(self, principal: Principal, request: PageRequest) -> Listing:
+        """`GET /api/v1/albums`: the existing albums the token holds any ability on (an
+        admin: all of the organization's), oldest first, each as `GET /api/v1/albums/:id`
+        shows it (without counting a view)."""
+        visible = principal.abilities.albums_with_any()
+        external_ids = sorted(visible) if visible is not None else None
+        if external_ids == []:
+            return Listing.of([], request, 0)
+        api_key, api_secret = self._access.signing_secret(principal)
+        org = principal.organization_id
+        with self._db.uow() as uow:
+            total = uow.albums.count(org, external_ids)
+            albums = [AlbumRef.of(album) for album in uow.albums.page(
+                org, external_ids, offset=request.offset, limit=request.per_page)]
+            pks = [album.id for album in albums]
+            counts = uow.albums.image_counts(pks)
+            firsts = uow.albums.first_images(pks)
+            body = [self._album_json(principal, album, counts.get(album.id, 0),
+                                     firsts.get(album.id), api_key, api_secret)
+                    for album in albums]
+        return Listing.of(body, request, total)
+
+    def _album_json(self, principal: Principal, album: AlbumRef, images_count: int,
+                    first: Image | None, api_key: str, api_secret: str) -> dict[str, Any]:
+        can_upload = principal.abilities.can(Action.IMAGE_UPLOAD, album.external_id)
+        return {
             "id": album.external_id,
             "public_id": album.id,
             "images_count": images_count,
             "views_count": album.views_count,
-            "upload_form": (self.upload_form(principal, album_id, api_key, api_secret)
-                            if can_upload else None),
+            "upload_form": (self.upload_form(principal, album.external_id, api_key,
+                                             api_secret) if can_upload else None),
             "organization_id": album.organization_id,
-            "thumbnails": thumbnails,
+            "thumbnails": self._links.thumbnails(first, api_secret) if first else {},
         }
-        return AlbumView(body, principal.abilities.access_headers(album_id, ALBUM_ACTIONS))
 
     def upload_form(self, principal: Principal, album_id: str, api_key: str,
                     api_secret: str) -> dict[str, Any]:

@@ -11,9 +11,7 @@ their asset (`derived/<org>/<asset_id>/<digest>`) so a purge removes them all.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -35,12 +33,13 @@ from tessera.render.limits import RenderLimits
 from tessera.render.pipeline import (
     ClientHints,
     Negotiated,
-    Rendered,
     Source,
     negotiate,
     render,
 )
-from tessera.services.ports import BlobStore
+from tessera.services.derivative_writer import DerivativeWriter
+from tessera.services.originals_cache import OriginalsCache
+from tessera.services.ports import BlobStore, Coordinator
 from tessera.services.render_gate import RenderGate
 from tessera.services.secrets import SecretService
 
@@ -78,9 +77,10 @@ def source_of(asset: Asset, path: Path) -> Source:
 
 class DeliveryService:
     def __init__(self, db: Database, blobs: BlobStore, secrets: SecretService,
-                 metrics: Metrics, *, cache_dir: Path, limits: RenderLimits, gate: RenderGate,
-                 strict_transformations: bool = False, memory_bytes: int = 64 << 20,
-                 memory_seconds: float = 30.0) -> None:
+                 metrics: Metrics, *, originals: OriginalsCache, limits: RenderLimits,
+                 gate: RenderGate,
+                 coordinator: Coordinator, strict_transformations: bool = False,
+                 memory_bytes: int = 64 << 20, memory_seconds: float = 30.0) -> None:
         # Hot derivatives of versioned (immutable) URLs, in memory: a hit costs no database
         # query and no blob read. Bounded in bytes; the TTL bounds how long a deleted image's
         # derivatives stay reachable on a node that did not see the deletion.
@@ -91,10 +91,17 @@ class DeliveryService:
         self._blobs = blobs
         self._secrets = secrets
         self._metrics = metrics
-        self._cache_dir = cache_dir
+        self._originals = originals
         self._limits = limits
         self._gate = gate
         self._strict = strict_transformations
+        self.writer = DerivativeWriter(blobs)
+        self._coordinator = coordinator
+        coordinator.on_forget(self._clear_memory)
+
+    def close(self) -> None:
+        """Store the derivatives still waiting to be written (at shutdown)."""
+        self.writer.close()
 
     def from_memory(self, raw_path: str, hints: ClientHints,
                     if_none_match: str | None = None) -> Delivered | None:
@@ -107,13 +114,16 @@ class DeliveryService:
         return replace(hit, data=None) if _matches(if_none_match, hit.etag) else hit
 
     def forget(self) -> None:
-        """Drop the in-memory derivatives (after a deletion or overwrite on this node)."""
+        """Drop the in-memory derivatives, on every node of the cluster (after a deletion)."""
+        self._coordinator.broadcast_forget()
+
+    def _clear_memory(self) -> None:
         with self._memory_lock:
             self._memory.clear()
 
     def forget_original(self, blob_key: str) -> None:
         """Drop this node's local copy of a remote original (after a purge)."""
-        (self._cache_dir / "originals" / blob_key).unlink(missing_ok=True)
+        self._originals.forget(blob_key)
 
     def deliver(self, raw_path: str, hints: ClientHints,
                 if_none_match: str | None = None) -> Delivered:
@@ -176,19 +186,33 @@ class DeliveryService:
             raise Unauthorized("Strict transformations: this derivative must be requested "
                                "with a signed URL first")
 
-        def work() -> Rendered:
-            started = time.perf_counter()
-            rendered = render(self._source(asset), transformation, negotiated,
-                              resolve_layer=lambda layer: self._layer(organization_id, layer),
-                              limits=self._limits)
-            self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
+        def work() -> tuple[bytes, str, bool]:
+            """(bytes, format, rendered here)."""
+            # Single flight across the cluster too: another node may be rendering this key.
+            seconds = self._limits.deadline_seconds
+            with self._coordinator.exclusive(key, hold_seconds=seconds + 30,
+                                             wait_seconds=seconds):
+                # Checked again inside the single flight: a render of this key may have
+                # finished (here or on another node) since the lookup above.
+                stored = self._cached_derivative(key)
+                if stored is not None:
+                    return stored, sniff(stored[:64]).format, False
+                started = time.perf_counter()
+                rendered = render(self._source(asset), transformation, negotiated,
+                                  resolve_layer=lambda layer: self._layer(organization_id,
+                                                                          layer),
+                                  limits=self._limits)
+                if self._coordinator.clustered:  # stored before the lock lets others look
+                    self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
+                else:
+                    self.writer.store(key, rendered.data, rendered.mime)
             self._metrics.renders.inc()
             self._metrics.render_seconds.observe(time.perf_counter() - started)
-            return rendered
+            return rendered.data, rendered.format, True
 
-        rendered, _ = self._gate.run(key, work)
-        return Delivered(rendered.data, rendered.mime, etag, cache_control, vary,
-                         _attachment_name(transformation, path, rendered.format), True)
+        (data, fmt, fresh), _ = self._gate.run(key, work)
+        return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
+                         _attachment_name(transformation, path, fmt), fresh)
 
     # -- access -------------------------------------------------------------------------------
 
@@ -212,6 +236,9 @@ class DeliveryService:
                     raise Unauthorized(f"l_{layer.type.value}: layers need a signed URL")
 
     def _cached_derivative(self, key: str) -> bytes | None:
+        pending = self.writer.pending(key)
+        if pending is not None:
+            return pending
         # One read, not exists-then-read: on S3 that is one round trip instead of two.
         try:
             return self._blobs.get_bytes(key)
@@ -232,27 +259,7 @@ class DeliveryService:
         return self._source(asset)
 
     def _source(self, asset: Asset) -> Source:
-        return source_of(asset, self._original_path(asset.blob_key))
-
-    def _original_path(self, blob_key: str) -> Path:
-        """A local file of the original: the blob itself, or a cached copy of a remote one."""
-        local = self._blobs.local_path(blob_key)
-        if local is not None:
-            return local
-        cached = self._cache_dir / "originals" / blob_key
-        if cached.exists():
-            return cached
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, staged = tempfile.mkstemp(dir=cached.parent, prefix=".fetch-")
-        try:
-            with os.fdopen(fd, "wb") as out, self._blobs.open(blob_key) as source:
-                while chunk := source.read(1 << 20):
-                    out.write(chunk)
-            os.replace(staged, cached)  # originals are immutable: a rename is all the sync needed
-        except BaseException:
-            Path(staged).unlink(missing_ok=True)
-            raise
-        return cached
+        return source_of(asset, self._originals.path(asset.blob_key))
 
     @staticmethod
     def _is_original(transformation: Transformation, negotiated: Negotiated,

@@ -30,13 +30,12 @@ def gps_of(image: Image) -> list[float] | None:
 
 
 def displayed_size(image: Image) -> tuple[int, int]:
-    """Width and height after the image's crop and rotation."""
-    width, height = image.asset.width, image.asset.height
+    """Width and height as delivered: rotated, then cropped (the order of the URL prefix,
+    `image_links.image_prefix`), so a crop box is measured in the rotated image."""
     if image.crop_w > 0 and image.crop_h > 0:
-        width, height = round(image.crop_w), round(image.crop_h)
-    if image.rotation % 180 == 90:
-        width, height = height, width
-    return width, height
+        return round(image.crop_w), round(image.crop_h)
+    width, height = image.asset.width, image.asset.height
+    return (height, width) if image.rotation % 180 == 90 else (width, height)
 
 
 def image_json(image: Image, links: ImageLinks, api_secret: str) -> dict[str, Any]:

@@ -156,8 +156,9 @@ class ImageService:
                                    filename=str(verified.infos.get("original_filename")
                                                 or verified.asset.original_filename))
                 uow.images.add(image)
-                search_index.reindex(uow, image)
                 try:
+                    uow.flush()  # the unique asset_id settles a race with the other route
+                    search_index.reindex(uow, image)
                     uow.commit()
                 except Conflict:
                     if attempt:
@@ -183,6 +184,7 @@ class ImageService:
             image = _new_image(organization_id, album_pk, asset, user_id, infos, metadatas,
                                gps_html=None, filename=filename)
             uow.images.add(image)
+            uow.flush()
             search_index.reindex(uow, image)
             uow.commit()
         log.info("event=image_registered image_id=%s source=import", image.id)

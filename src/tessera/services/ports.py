@@ -1,9 +1,10 @@
-"""Protocols the use cases need from the outside world; adapters in `tessera.blobs` and
-`tessera.jobs` implement them. No implementation lives here."""
+"""Protocols the use cases need from the outside world; adapters in `tessera.blobs`,
+`tessera.jobs` and `tessera.cluster` implement them. No implementation lives here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -50,6 +51,27 @@ class Notifier(Protocol):
 
     def notify(self, url: str, payload: dict[str, object], api_secret: str) -> None:
         """Queue one POST of `payload` to `url`; returns at once."""
+
+
+class Coordinator(Protocol):
+    """What the nodes of a cluster agree on: one render per derivative, and forgetting hot
+    derivatives everywhere when an image goes. A single process needs no agreement."""
+
+    clustered: bool
+
+    def exclusive(self, name: str, *, hold_seconds: float,
+                  wait_seconds: float) -> AbstractContextManager[bool]:
+        """Hold `name` across the cluster for the block (True), or give up after
+        `wait_seconds` (False: run the block unguarded). A holder that dies releases it
+        after `hold_seconds`."""
+
+    def broadcast_forget(self) -> None:
+        """Ask every node (this one included) to drop its in-memory derivatives."""
+
+    def on_forget(self, callback: Callable[[], None]) -> None:
+        """Run `callback` whenever any node broadcasts a forget."""
+
+    def close(self) -> None: ...
 
 
 class JobQueue(Protocol):

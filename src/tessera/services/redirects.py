@@ -87,22 +87,31 @@ class RedirectService:
         image_id = abilities.image_id or path_image_id  # the token's image_id wins (item 6)
         with self._db.uow() as uow:
             image = self._visible(uow, principal, image_id)
-            hashes = list(abilities.transformations or ())
-            if len(hashes) > _MAX_HASHES:
-                raise BadRequest(f"At most {_MAX_HASHES} transformations")
-            options: list[Any] = []
-            for item in hashes:
-                if not isinstance(item, Mapping):
-                    raise GrammarError("Each token transformation must be an object",
-                                       reason="bad options")
-                options.append(self._resolve_layers(uow, principal, ruby_options(item)))
+            extra = self.options_transformation(uow, principal,
+                                                list(abilities.transformations or ()))
             base = chain(REDIRECT_BASE)
             if not abilities.download:
                 base = Transformation(tuple(c for c in base.components if not c.flags))
-            extra = from_options(options) if options else Transformation()
             _key, secret = self._access.signing_secret(principal)
             return self._links.delivery_url(
                 image, Transformation(base.components + extra.components), secret)
+
+    def options_transformation(self, uow: UnitOfWork, principal: Principal,
+                               hashes: list[Any]) -> Transformation:
+        """SharinPix transformation hashes (as tokens carry them) → the transformation,
+        overlay image ids resolved to images the token may see.
+
+        Raises BadRequest, GrammarError, NotFound (overlay image), Unauthorized.
+        """
+        if len(hashes) > _MAX_HASHES:
+            raise BadRequest(f"At most {_MAX_HASHES} transformations")
+        options: list[Any] = []
+        for item in hashes:
+            if not isinstance(item, Mapping):
+                raise GrammarError("Each transformation must be an object",
+                                   reason="bad options")
+            options.append(self._resolve_layers(uow, principal, ruby_options(item)))
+        return from_options(options) if options else Transformation()
 
     def _visible(self, uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
         image = uow.images.get(principal.organization_id, image_id)

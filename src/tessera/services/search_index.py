@@ -57,6 +57,10 @@ def terms_of(image: Image, tag_names: Iterable[str]) -> set[str]:
 
 
 def reindex(uow: UnitOfWork, image: Image) -> None:
-    """Store the terms `image` is found by now (call before the unit of work commits)."""
+    """Store the terms `image` is found by now (call before the unit of work commits).
+
+    Holds the image's row first: two writers replacing one image's terms take turns instead
+    of colliding on the terms' primary key (a no-op for a row this unit already locked)."""
+    uow.images.lock(image.organization_id, [image.id])
     names = uow.tag_images.tag_names_of([image.id]).get(image.id, set())
     uow.search_terms.replace(image.organization_id, image.id, terms_of(image, names))

@@ -68,7 +68,8 @@ async def read_params(request: Request) -> dict[str, Any]:
         if raw.strip():
             try:
                 body = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+                # RecursionError: nesting deeper than the parser's stack (`[[[[…`).
                 raise BadRequest("Malformed JSON body") from exc
             if not isinstance(body, dict):
                 raise BadRequest("The JSON body must be an object")

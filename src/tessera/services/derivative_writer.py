@@ -1,0 +1,62 @@
+"""Stores rendered derivatives after the answer has gone.
+
+A derivative is a cache entry, not data: its write (a fsynced file, an S3 PUT) need not delay
+the response that carries the same bytes. `store` hands the write to one background thread and
+keeps the bytes in `pending` until they are stored, so this node reads its own writes (a second
+request for the derivative, signed or not, finds it at once). Bounded: beyond `max_bytes`
+waiting, `store` writes in the caller, which slows renders to the pace of the store instead of
+growing memory. A failed write is logged and forgotten: the next request renders again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from tessera.services.ports import BlobStore
+
+log = logging.getLogger(__name__)
+
+
+class DerivativeWriter:
+    def __init__(self, blobs: BlobStore, *, max_bytes: int = 64 << 20) -> None:
+        self._blobs = blobs
+        self._max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._pending: dict[str, bytes] = {}
+        self._pending_bytes = 0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derivatives")
+
+    def store(self, key: str, data: bytes, content_type: str) -> None:
+        with self._lock:
+            queued = key not in self._pending \
+                and self._pending_bytes + len(data) <= self._max_bytes
+            if queued:
+                self._pending[key] = data
+                self._pending_bytes += len(data)
+        if not queued:
+            self._blobs.put_bytes(key, data, content_type=content_type)
+            return
+        self._executor.submit(self._write, key, data, content_type)
+
+    def pending(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._pending.get(key)
+
+    def flush(self) -> None:
+        """Wait until every derivative handed over so far is stored."""
+        self._executor.submit(lambda: None).result()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def _write(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            self._blobs.put_bytes(key, data, content_type=content_type)
+        except Exception:  # a cache write: the next request renders again
+            log.warning("event=derivative_write_failed key=%s", key, exc_info=True)
+        finally:
+            with self._lock:
+                del self._pending[key]
+                self._pending_bytes -= len(data)

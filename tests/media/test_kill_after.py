@@ -1,0 +1,38 @@
+"""`kill_after`: libvips is stopped mid-computation by the watchdog thread, and a finished
+computation leaves nothing scheduled behind (the cancelled action held its image)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import pyvips
+
+from tessera.media import decode
+from tessera.media.decode import kill_after
+
+
+class Killed(Exception):
+    pass
+
+
+def test_a_long_computation_is_killed_once_its_time_has_passed() -> None:
+    image = pyvips.Image.black(30000, 30000).gaussblur(2)  # seconds of work
+    started = time.monotonic()
+    with pytest.raises(Killed), kill_after(image, 0.2, Killed):
+        image.avg()
+    assert 0.2 <= time.monotonic() - started < 5
+
+
+def test_a_finished_computation_is_not_killed_and_leaves_no_action() -> None:
+    image = pyvips.Image.black(64, 64) + 3
+    with kill_after(image, 30.0, Killed):
+        assert image.avg() == 3
+    assert image.avg() == 3  # the kill flag was never set
+    assert not decode._watchdog._actions
+
+
+def test_errors_other_than_the_kill_pass_through() -> None:
+    image = pyvips.Image.black(64, 64)
+    with pytest.raises(pyvips.Error), kill_after(image, 30.0, Killed):
+        image.crop(100, 100, 10, 10)
