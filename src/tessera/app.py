@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -12,7 +13,6 @@ from datetime import timedelta
 from typing import Final
 
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 
 from tessera import __version__
 from tessera.auth.server_key import SecretBox, load_server_key
@@ -40,7 +40,7 @@ from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
-from tessera.jobs.queue import ThreadJobQueue
+from tessera.jobs.queue import open_job_queue
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
@@ -67,7 +67,7 @@ from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
 
 log = logging.getLogger(__name__)
-PURGE_INTERVAL_SECONDS: Final = 3600.0
+MAINTENANCE_INTERVAL_SECONDS: Final = 3600.0
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -91,13 +91,16 @@ def build_trash_purge(settings: Settings, db: Database, blobs: BlobStore,
                              (lambda _key: None))
 
 
-async def purge_periodically(purge: TrashPurgeService, interval: float) -> None:
-    """The trash retention, run in this server every `interval` seconds (first run at once)."""
+async def maintain_periodically(purge: TrashPurgeService, imports: ImportService,
+                                interval: float) -> None:
+    """Every `interval` seconds (first at once): the trash retention, and pending imports
+    queued again (a queue that lost them, a worker that died)."""
     while True:
-        try:
-            await asyncio.to_thread(purge.purge)
-        except Exception:  # a failed run (database down…) is retried at the next interval
-            log.exception("event=trash_purge_failed")
+        for task in (imports.resume, purge.purge):
+            try:
+                await asyncio.to_thread(task)
+            except Exception:  # a failed run (database down…) is retried at the next interval
+                log.exception("event=maintenance_failed task=%s", task.__qualname__)
         await asyncio.sleep(interval)
 
 
@@ -139,7 +142,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
     redirects = RedirectService(db, access, links)
-    import_queue = ThreadJobQueue(workers=settings.import_workers, name="import")
+    # Named after the database: only nodes sharing it may run each other's imports.
+    import_queue = open_job_queue(settings.redis_url, workers=settings.import_workers,
+                                  name="import:" + hashlib.sha256(
+                                      db.url.encode()).hexdigest()[:12])
     fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
                                         timeout=settings.import_timeout,
                                         allowed_hosts=settings.import_allowed_host_set))
@@ -150,12 +156,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(imports.resume)
-        purging = asyncio.create_task(purge_periodically(trash_purge, PURGE_INTERVAL_SECONDS))
+        maintenance = asyncio.create_task(
+            maintain_periodically(trash_purge, imports, MAINTENANCE_INTERVAL_SECONDS))
         yield
-        purging.cancel()
+        maintenance.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await purging
+            await maintenance
         import_queue.close(wait=False)
         fetcher.close()
         delivery.close()

@@ -4,7 +4,8 @@ A job is an id; the handler (given by the composition root: `ImportService.run`)
 everything else from the database and claims the row there, so the queue holds nothing that a
 restart could lose: on start, the server enqueues again every import still pending. The same
 `JobQueue` port (`services.ports`) lets a cluster run its imports elsewhere: a queue whose
-`enqueue` pushes the id to Redis or SQS and a worker process that calls the same handler.
+`enqueue` pushes the id to Redis or SQS and a worker process that calls the same handler;
+`RedisJobQueue` (`TESSERA_REDIS_URL`) is the first: every node's workers pop from one list.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +57,25 @@ class ThreadJobQueue:
 
     def close(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+class BackgroundQueue(Protocol):
+    """What the composition root drives: the `JobQueue` port plus its life cycle."""
+
+    def start(self, handler: Callable[[str], None]) -> None: ...
+
+    def enqueue(self, job_id: str) -> None: ...
+
+    def wait_idle(self, timeout: float) -> bool: ...
+
+    def close(self, wait: bool = True) -> None: ...
+
+
+def open_job_queue(redis_url: str, *, workers: int, name: str) -> BackgroundQueue:
+    """The embedded queue, or the Redis one shared by a cluster when `redis_url` is set
+    (`name` should tell deployments sharing one Redis apart)."""
+    if not redis_url:
+        return ThreadJobQueue(workers=workers, name=name)
+    from tessera.jobs.redis_queue import RedisJobQueue
+
+    return RedisJobQueue(redis_url, workers=workers, name=name)
