@@ -7,8 +7,10 @@ so virtual hosts and certificate checks work as usual. Redirects are followed by
 `max_redirects`, each hop checked the same way; the caller's request headers go to the first
 origin only (an Authorization header never leaks to where a redirect points). The body is
 streamed to the caller's file and cut at `max_bytes` (counted after content decoding, so a
-compressed bomb stops too) and at the total `timeout`. No proxy from the environment is used:
-it would connect on our behalf to whatever it resolves.
+compressed bomb stops too) and at the total `timeout`: DNS runs under that deadline, it is
+checked after every chunk (a dripping body stops), and one read waits at most the time left
+when its hop began, so a fetch ends within twice `timeout` whatever the server does. No
+proxy from the environment is used: it would connect on our behalf to whatever it resolves.
 
 `allowed_hosts` (`host` or `host:port` as written in a URL) skips the address check for those
 hosts only, for tests and trusted intranet sources; a redirect elsewhere is checked again.

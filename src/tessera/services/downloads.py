@@ -30,7 +30,7 @@ from typing import Any, Final
 from zipstream import ZIP_STORED, ZipStream
 
 from tessera.auth.abilities import Action, View, authorize
-from tessera.db.models import Download, Image
+from tessera.db.models import Download
 from tessera.db.uow import Database
 from tessera.errors import BadRequest, NotFound, Unauthorized
 from tessera.services.access import Principal
@@ -94,10 +94,11 @@ def entry_names(images: Sequence[tuple[str, str, str]]) -> list[str]:
     return names
 
 
-def _plan(filename: str, images: Sequence[Image]) -> ZipPlan:
-    names = entry_names([(image.filename, image.asset.format, image.id) for image in images])
-    return ZipPlan(filename, tuple(ZipEntry(name, image.asset.blob_key, image.asset.bytes)
-                                   for name, image in zip(names, images, strict=True)))
+def _plan(filename: str, rows: Sequence[tuple[str, str, str, str, int]]) -> ZipPlan:
+    """`rows`: (image id, filename, format, blob key, bytes), in the ZIP's order."""
+    names = entry_names([(name, format_, image_id) for image_id, name, format_, _, _ in rows])
+    return ZipPlan(filename, tuple(ZipEntry(name, row[3], row[4])
+                                   for name, row in zip(names, rows, strict=True)))
 
 
 class DownloadService:
@@ -122,7 +123,7 @@ class DownloadService:
                 album = uow.albums.find(org, album_id)
                 if album is None:
                     raise NotFound("Album not found")
-                ids = [image.id for image in uow.images.in_album(album.id)]
+                ids = [r[0] for r in uow.images.zip_rows(org, album_pk=album.id)]
                 if not ids:
                     raise BadRequest("The album has no images")
                 if len(ids) > MAX_IMAGE_IDS:
@@ -167,11 +168,10 @@ class DownloadService:
             row = uow.downloads.get(download_id)
             if row is None or _aware(row.expires_at) <= self._clock():
                 raise NotFound("Download not found or expired")
-            found = {image.id: image for image in uow.images.get_many(
-                row.organization_id, [str(i) for i in row.image_ids])}
+            ids = [str(i) for i in row.image_ids]
+            found = {r[0]: r for r in uow.images.zip_rows(row.organization_id, image_ids=ids)}
         # Images trashed since the download was made are left out.
-        images = [found[str(i)] for i in row.image_ids if str(i) in found]
-        return _plan(f"download-{download_id[:8]}.zip", images)
+        return _plan(f"download-{download_id[:8]}.zip", [found[i] for i in ids if i in found])
 
     def album_zip(self, principal: Principal, organization_id: str, album_id: str) -> ZipPlan:
         """`GET /api/v1/organizations/:org/albums/:album/zip`. Raises NotFound (another
@@ -184,8 +184,8 @@ class DownloadService:
             album = uow.albums.find(principal.organization_id, album_id)
             if album is None:
                 raise NotFound("Album not found")
-            images = list(uow.images.in_album(album.id))
-        return _plan(f"{safe_name(album_id, 'album')}.zip", images)
+            rows = uow.images.zip_rows(principal.organization_id, album_pk=album.id)
+        return _plan(f"{safe_name(album_id, 'album')}.zip", rows)
 
     def stream(self, plan: ZipPlan) -> ZipStream:
         """The ZIP, produced as it is iterated; `len()` is its exact size."""
