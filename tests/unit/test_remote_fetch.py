@@ -191,3 +191,17 @@ def test_a_slow_dns_answer_counts_against_the_deadline() -> None:
     finally:
         release.set()
         fetcher.close()
+
+
+def test_the_next_vetted_address_is_tried_when_one_refuses(source: Source) -> None:
+    name = "dual.invalid"
+    # ::1 has no server on that port; 127.0.0.1 has.
+    fetcher = _fetcher(source, resolve={name: ["::1", "127.0.0.1"]},
+                       allowed=frozenset({f"{name}:{source.port}"}))
+    sink = io.BytesIO()
+    fetcher.fetch(f"http://{name}:{source.port}/files/a.png", {}, sink)
+    assert sink.getvalue() == PNG
+    nowhere = _fetcher(source, resolve={name: ["::1"]},
+                       allowed=frozenset({f"{name}:{source.port}"}))
+    with pytest.raises(UpstreamError, match="Cannot connect"):
+        nowhere.fetch(f"http://{name}:{source.port}/files/a.png", {}, io.BytesIO())

@@ -133,8 +133,21 @@ class RemoteFetcher:
 
     def _get(self, client: httpx.Client, url: httpx.URL, headers: dict[str, str],
              sink: BinaryIO, deadline: float) -> str | Fetched:
-        """One hop: the redirect's Location, or what was fetched once the body is in `sink`."""
-        address = self._vetted_address(url, deadline)
+        """One hop: the redirect's Location, or what was fetched once the body is in `sink`.
+        The vetted addresses are tried in turn while connecting fails (IPv6 then IPv4…)."""
+        addresses = self._vetted_addresses(url, deadline)
+        for address in addresses[:-1]:
+            try:
+                return self._get_from(client, url, address, headers, sink, deadline)
+            except _Unreachable:
+                continue
+        try:
+            return self._get_from(client, url, addresses[-1], headers, sink, deadline)
+        except _Unreachable as exc:
+            raise UpstreamError("Cannot connect to the remote server") from exc
+
+    def _get_from(self, client: httpx.Client, url: httpx.URL, address: IPAddress,
+                  headers: dict[str, str], sink: BinaryIO, deadline: float) -> str | Fetched:
         pinned = url.copy_with(host=str(address))
         host_header = url.netloc.decode("ascii")
         timeout = self._remaining(deadline)
@@ -163,12 +176,14 @@ class RemoteFetcher:
                     self._remaining(deadline)
                 return Fetched(url=str(url), filename=_last_segment(url),
                                content_type=response.headers.get("content-type"), size=size)
+        except httpx.ConnectError as exc:
+            raise _Unreachable from exc
         except httpx.TimeoutException as exc:
             raise UpstreamError(self._too_slow()) from exc
         except httpx.HTTPError as exc:
             raise UpstreamError(f"Fetching the URL failed: {type(exc).__name__}") from exc
 
-    def _vetted_address(self, url: httpx.URL, deadline: float) -> IPAddress:
+    def _vetted_addresses(self, url: httpx.URL, deadline: float) -> list[IPAddress]:
         host, port = _host(url), url.port or (443 if url.scheme == "https" else 80)
         try:
             literal: IPAddress | None = ipaddress.ip_address(host)
@@ -185,7 +200,7 @@ class RemoteFetcher:
                 if reason is not None:
                     # Any bad answer refuses the host: a client may not pick the address.
                     raise UpstreamError(f"Refused to fetch from {host}: it resolves to {reason}")
-        return candidates[0]
+        return candidates
 
     def _resolve_within(self, host: str, port: int, deadline: float) -> list[str]:
         future = self._resolvers.submit(self._resolve, host, port)
@@ -216,6 +231,10 @@ class RemoteFetcher:
 
 def _host(url: httpx.URL) -> str:
     return url.raw_host.decode("ascii").lower()
+
+
+class _Unreachable(Exception):
+    """Connecting to one address failed: the next one may answer."""
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
