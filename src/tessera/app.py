@@ -149,7 +149,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
                                         timeout=settings.import_timeout,
                                         allowed_hosts=settings.import_allowed_host_set))
-    imports = ImportService(db, albums, uploads_service, images, fetcher, import_queue,
+    imports = ImportService(db, albums, uploads_service, images, fetcher, import_queue, metrics,
                             work_dir=settings.data_dir / "tmp", timeout=settings.import_timeout)
     import_queue.start(imports.run)
     trash_purge = build_trash_purge(settings, db, blobs, delivery)

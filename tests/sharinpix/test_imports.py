@@ -179,6 +179,8 @@ def test_an_image_is_imported_into_the_album(how: str, slash: str, importer: Imp
     assert hashlib.sha256(blob).digest() == hashlib.sha256(photo.read_bytes()).digest()
     album = importer.client.get(f"/api/v1/albums/{album_id}", headers=auth(admin))
     assert album.json()["images_count"] == 1
+    assert re.search(r'^tessera_jobs_total\{job="import",outcome="done"\} [1-9]',
+                     importer.client.get("/metrics").text, re.M)
 
 
 def test_the_filename_defaults_to_the_urls_last_segment(importer: Importer) -> None:
@@ -219,6 +221,8 @@ def test_a_failed_import_records_why_and_leaves_nothing(path: str, message: str,
     assert body["image_id"] is None
     assert body["error"] and body["error"].startswith(message), body["error"]
     assert _stored(importer, tenant) == (0, [])
+    assert re.search(r'^tessera_jobs_total\{job="import",outcome="failed"\} [1-9]',
+                     importer.client.get("/metrics").text, re.M)
 
 
 def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(importer: Importer) -> None:

@@ -24,6 +24,7 @@ from tessera.db.models import Import
 from tessera.db.uow import Database
 from tessera.errors import BadRequest, NotFound, TesseraError
 from tessera.fetch.remote import RemoteFetcher, check_headers, check_url
+from tessera.metrics import Metrics
 from tessera.services.access import Principal
 from tessera.services.albums import AlbumService, check_album_id
 from tessera.services.image_json import iso_time
@@ -57,8 +58,8 @@ def _optional_text(params: Mapping[str, Any], name: str, limit: int) -> str | No
 
 class ImportService:
     def __init__(self, db: Database, albums: AlbumService, uploads: UploadService,
-                 images: ImageService, fetcher: RemoteFetcher, queue: JobQueue, *,
-                 work_dir: Path, timeout: float,
+                 images: ImageService, fetcher: RemoteFetcher, queue: JobQueue,
+                 metrics: Metrics, *, work_dir: Path, timeout: float,
                  clock: Callable[[], datetime] | None = None) -> None:
         self._db = db
         self._albums = albums
@@ -66,6 +67,7 @@ class ImportService:
         self._images = images
         self._fetcher = fetcher
         self._queue = queue
+        self._metrics = metrics
         self._work_dir = work_dir
         # A `running` import untouched this long was abandoned by a worker that died.
         self._stale_after = timedelta(seconds=max(60.0, 5 * timeout))
@@ -188,3 +190,4 @@ class ImportService:
             row.status, row.image_id, row.error = status, image_id, error
             row.updated_at = self._clock()
             uow.commit()
+        self._metrics.jobs.labels(job="import", outcome=status).inc()
