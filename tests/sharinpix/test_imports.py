@@ -158,6 +158,8 @@ def test_an_image_is_imported_into_the_album(how: str, slash: str, importer: Imp
     _check_shape(body)
     assert body["status"] == "done" and body["error"] is None, body
     assert (body["id"], body["created_at"]) == (created["id"], created["created_at"])
+    with importer.app.state.services.db.uow() as uow:  # the source's key is not kept
+        assert uow.imports.get(tenant.organization_id, body["id"]).request_headers == {}
 
     admin = client_token(tenant, {"admin": True})
     image = importer.client.get(f"/api/v1/images/{body['image_id']}", headers=auth(admin))

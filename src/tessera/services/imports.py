@@ -188,6 +188,8 @@ class ImportService:
             row = uow.imports.get_anywhere(import_id)
             assert row is not None
             row.status, row.image_id, row.error = status, image_id, error
+            # The caller's headers may hold the source's credentials: kept only while needed.
+            row.request_headers = {}
             row.updated_at = self._clock()
             uow.commit()
         self._metrics.jobs.labels(job="import", outcome=status).inc()
