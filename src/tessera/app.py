@@ -25,8 +25,10 @@ from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
 from tessera.http.routes import delivery as delivery_routes
-from tessera.http.routes import health, images_redirect, uploads
+from tessera.http.routes import external_urls as external_url_routes
+from tessera.http.routes import health, images_redirect, pagelayout, uploads
 from tessera.http.routes import metrics as metrics_routes
+from tessera.http.routes.api_v1 import account as account_routes
 from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import annotations as annotation_routes
@@ -35,20 +37,24 @@ from tessera.http.routes.api_v1 import downloads as download_routes
 from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
 from tessera.http.routes.api_v1 import imports as import_routes
+from tessera.http.routes.api_v1 import search as search_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import tags as tag_routes
 from tessera.http.routes.api_v1 import trash as trash_routes
+from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import HotPathMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.jobs.queue import open_job_queue
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
+from tessera.services.account import AccountService
 from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
 from tessera.services.downloads import DownloadService
+from tessera.services.external_urls import ExternalUrlService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
 from tessera.services.image_queries import ImageQueryService
@@ -58,6 +64,7 @@ from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
+from tessera.services.search import SearchService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.tags import TagService
@@ -178,6 +185,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   tag_images=TagImageService(db, access, links, clock=clock),
                                   redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
+                                  search=SearchService(db, access, links),
+                                  account=AccountService(db, access, secrets, public_url),
+                                  external_urls=ExternalUrlService(db, access, links, redirects,
+                                                                   public_url),
                                   album_edits=AlbumEditService(db, albums),
                                   image_edits=ImageEditService(db, access, albums, links),
                                   image_queries=ImageQueryService(db, access, links,
@@ -196,9 +207,14 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     for api_router in (album_routes.router, album_edit_routes.router,
                        image_edit_routes.router, image_routes.router, trash_routes.router,
                        notification_routes.router, tag_image_routes.router,
-                       tag_routes.router, annotation_routes.router, import_routes.router,
-                       download_routes.router, images_redirect.router):
+                       tag_routes.router, annotation_routes.router, images_redirect.router,
+                       search_routes.router, account_routes.router,
+                       external_url_routes.router, pagelayout.router, import_routes.router,
+                       download_routes.router):
         app.include_router(api_router)
+    app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
+    # After every API router (keep it last of them), before delivery.
+    app.include_router(unknown_api_routes.router)
     # Last: its path pattern (/<cloud>/<resource_type>/<type>/…) would shadow other GET routes.
     app.include_router(delivery_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)

@@ -57,6 +57,7 @@ def serve(
 
     from tessera.app import create_app
     from tessera.db.migrate import upgrade
+    from tessera.http.access_log import log_config
     from tessera.services.secrets import DEFAULT_ORGANIZATION
 
     settings = Settings()
@@ -77,7 +78,8 @@ def serve(
     typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs, "
                f"libvips {libvips})")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True, access_log=settings.access_log)
+                log_level="info", proxy_headers=True, access_log=settings.access_log,
+                log_config=log_config())
 
 
 @app.command()

@@ -6,9 +6,10 @@ Every field carries a description: the README's configuration table is generated
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -90,12 +91,25 @@ class Settings(BaseSettings):
         "about a third of the throughput on cached derivatives; the proxy or CDN in front "
         "usually logs requests."
     )
+    page_frame_ancestors: str = Field(
+        "*", description="Who may show the album page (`/pagelayout/<album>`) in an iframe: "
+        "the CSP `frame-ancestors` sources, e.g. `https://*.my.salesforce.com`; `'none'` "
+        "forbids embedding. The page is made for iframes, hence any origin by default."
+    )
     secret_key: str = Field(
         "", description="Server key signing Tessera's own tokens and encrypting client secrets "
         "at rest; generated into `<data_dir>/server.key` on first start if empty. Every node of "
         "a cluster needs the same value."
     )
     dev_mode: bool = Field(True, description="Development defaults (first secret printed, etc.).")
+
+    @field_validator("page_frame_ancestors")
+    @classmethod
+    def _one_csp_directive(cls, value: str) -> str:
+        # It goes into a header: no `;`, quotes only around keywords, no line breaks.
+        if not re.fullmatch(r"(?: *(?:'self'|'none'|[A-Za-z0-9*:/.\-]+))+ *", value):
+            raise ValueError("page_frame_ancestors: CSP sources separated by spaces")
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

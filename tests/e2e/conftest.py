@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS
+from tests.e2e.browser import browser  # noqa: F401 - headless Chromium, for the page tests
 from tests.support.backends import postgres_database, postgres_server_url
 from tests.support.http_source import Source, serve_source
 
@@ -41,15 +42,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database, storage = request.param
+@contextlib.contextmanager
+def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               database: str, storage: str,
+               extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`tessera serve` on a free port over the given back ends, until the block ends."""
     data_dir = tmp_path_factory.mktemp(f"e2e-{database}-{storage}")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(TESSERA_DATA_DIR=str(data_dir), TESSERA_PORT=str(port),
                TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1")
+    env.update(extra_env or {})
     stack = contextlib.ExitStack()
     source = stack.enter_context(serve_source())
     env["TESSERA_IMPORT_ALLOWED_HOSTS"] = source.host
@@ -97,6 +100,14 @@ def server(request: pytest.FixtureRequest,
             process.kill()
         log.close()
         stack.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    database, storage = request.param
+    with run_server(request, tmp_path_factory, database, storage) as running:
+        yield running
 
 
 @pytest.fixture

@@ -444,8 +444,9 @@ def test_a_tag_shared_by_an_admin_sees_the_organization(client: TestClient, tena
         assert ISO.fullmatch(body["expires_at"])
         claims = claims_of(body["token"])
         assert claims["q"] == "tag:Roof" and claims["iss"] == tenant.api_key
-        assert set(claims) == {"q", "iss", "exp"}
+        assert set(claims) == {"q", "iss", "exp", "max_exp"}
         assert 6 * 86400 < claims["exp"] - time.time() <= 7 * 86400
+        assert claims["max_exp"] == claims["exp"]  # no X-token refresh outlives the share
         shared = body["token"]
         for image in (first, second):
             seen = client.get(f"/api/v1/images/{image['id']}", headers=auth(shared))

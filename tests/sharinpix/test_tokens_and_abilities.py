@@ -59,6 +59,21 @@ def test_refresh_sorts_claims_and_sets_times() -> None:
     assert claims["iat"] == 1554745124 and claims["exp"] == 1554745124 + 14400
 
 
+def test_refreshing_a_bounded_token_never_outlives_its_ceiling() -> None:
+    start = 1_700_000_000
+    issued = codec(start).sign_until({"q": "tag:x"}, start + 20_000)
+    claims = codec(start).verify(issued, None).claims
+    assert claims["exp"] == claims["max_exp"] == start + 20_000
+    early = codec(start).verify(codec(start).refresh(claims), None).claims
+    assert early["exp"] == start + 14400  # a normal 4 h X-token while the ceiling is far
+    later = codec(start + 14_000)
+    late = later.verify(later.refresh(early), None).claims
+    assert late["exp"] == start + 20_000 and late["max_exp"] == start + 20_000
+    past = codec(start + 20_001)
+    with pytest.raises(Unauthorized):
+        past.verify(later.refresh(late), None)  # expired: no refresh can revive it
+
+
 @pytest.mark.parametrize("token", [
     "", "abc", "a.b.c", jwt.encode({"a": 1}, "wrong" * 10, algorithm="HS256"),
     jwt.encode({"exp": 10}, SECRET, algorithm="HS256"),

@@ -68,6 +68,12 @@ class ImageFacts:
     tags: frozenset[str] = frozenset()
 
 
+def query_term(term: str) -> tuple[str, str] | None:
+    """`album_id:<id>`, `image_id:<id>` or `tag:<name>` → (key, value); None otherwise."""
+    match = _QUERY_TERM.fullmatch(term)
+    return (match.group(1), match.group(2)) if match else None
+
+
 @dataclass(frozen=True, slots=True)
 class SearchScope:
     """A search token's `q`: `*` is every image of the organization; otherwise
@@ -76,18 +82,22 @@ class SearchScope:
 
     query: str
 
-    def matches(self, image: ImageFacts) -> bool:
+    def filters(self) -> tuple[tuple[str, str], ...] | None:
+        """The (key, value) terms that must all match: `()` for `*` (everything), None when
+        the query matches nothing (empty, or a term that is not a scope term)."""
         text = self.query.strip()
         if text == "*":
-            return True
-        terms = text.split()
-        if not terms:
+            return ()
+        terms = [query_term(term) for term in text.split()]
+        if not terms or any(term is None for term in terms):
+            return None
+        return tuple(term for term in terms if term is not None)
+
+    def matches(self, image: ImageFacts) -> bool:
+        filters = self.filters()
+        if filters is None:
             return False
-        for term in terms:
-            match = _QUERY_TERM.fullmatch(term)
-            if match is None:
-                return False
-            key, value = match.groups()
+        for key, value in filters:
             if key == "album_id" and value != image.album_id:
                 return False
             if key == "image_id" and value != image.image_id:
@@ -103,7 +113,7 @@ def _grants(value: Any) -> dict[str, bool]:
     return {str(name): True for name, granted in value.items() if granted is True}
 
 
-def _tag_grants(value: Any) -> dict[str, bool]:
+def tag_grants(value: Any) -> dict[str, bool]:
     """`Tags: {<tag name>: true}` or `{<tag name>: {<anything>: true}}`: the tags the token
     may put on (and take off) the album's images, created on demand (issue 5)."""
     if not isinstance(value, Mapping):
@@ -135,7 +145,7 @@ class Abilities:
             for album_id, sections in raw.items():
                 if isinstance(sections, Mapping):
                     albums[str(album_id)] = _grants(sections.get("Access"))
-                    tags[str(album_id)] = _tag_grants(sections.get("Tags"))
+                    tags[str(album_id)] = tag_grants(sections.get("Tags"))
         query = claims.get("q")
         search = SearchScope(query) if isinstance(query, str) else None
         grants = frozenset(name for name in ("image_delete", "download", "thumbnail_tags")
@@ -230,6 +240,8 @@ class View(StrEnum):
     IMAGE_DELETE = "image_delete"      # DELETE /api/v1/images/:id (issue 5)
     IMAGE_DOWNLOAD = "image_download"  # POST /api/v1/downloads (issue 5)
     TAG_IMAGE = "tag_image"            # POST/DELETE tag images: `can_tag` (issue 5)
+    EXTERNAL_URL = "external_url"      # POST /api/v1/image_external_urls (issue 5)
+    SECRETS = "secrets"                # POST /api/v1/secret: admins only (issue 5)
 
 
 class OrganizationView(StrEnum):
@@ -257,6 +269,8 @@ def allows(abilities: Abilities, what: Action | View | OrganizationView, album_i
     if what is View.TAG_IMAGE:
         assert tag is not None, "tagging needs the tag's name"
         return abilities.can_tag(album_id, tag)
+    if what is View.SECRETS:
+        return False  # admins only, answered above
     assert image is not None, "image views need the image"
     album_view = abilities.can(Action.IMAGE_LIST, album_id)
     if what is View.IMAGE_JSON:
@@ -269,6 +283,9 @@ def allows(abilities: Abilities, what: Action | View | OrganizationView, album_i
         # A search token downloads what it matches only with `download` (issue 4 item 1).
         return abilities.can(Action.IMAGE_DOWNLOAD, album_id) or (
             abilities.sees_by_search(image) and "download" in abilities.search_grants)
+    if what is View.EXTERNAL_URL:
+        # Public links outlive the token: only with the `image_urls` claim (issue 4).
+        return abilities.image_urls and (album_view or abilities.sees_by_search(image))
     if what is View.TAG_IMAGES:
         # A search token sees tags only with `thumbnail_tags` (seed 003).
         return album_view or (abilities.sees_by_search(image)
@@ -277,6 +294,27 @@ def allows(abilities: Abilities, what: Action | View | OrganizationView, album_i
     # organization for its images (seeds 000/001).
     return (not abilities.is_scoped or album_view or abilities.can(Action.SEE, album_id)
             or abilities.sees_by_search(image))
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """The images `View.IMAGE_JSON` allows, as sets a query filters on (search pages in SQL):
+    every image, or those of `album_ids` (image_list) and those `search` matches."""
+
+    everything: bool
+    album_ids: frozenset[str]
+    search: SearchScope | None
+
+    @property
+    def is_nothing(self) -> bool:
+        return not self.everything and not self.album_ids and self.search is None
+
+
+def visible_images(abilities: Abilities) -> Visibility:
+    if abilities.admin:
+        return Visibility(True, frozenset(), None)
+    return Visibility(False, abilities.albums_with(Action.IMAGE_LIST) or frozenset(),
+                      abilities.search)
 
 
 def authorize(abilities: Abilities, what: Action | View | OrganizationView, album_id: str = "",

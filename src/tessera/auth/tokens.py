@@ -50,6 +50,10 @@ def _refused(reason: str) -> Unauthorized:
     return Unauthorized("Invalid token", detail=reason)
 
 
+# The claim that caps every refresh of a token issued for a bounded time.
+CEILING: Final = "max_exp"
+
+
 class TokenCodec:
     """Verify and issue HS256 tokens; `server_key` signs Tessera's own tokens."""
 
@@ -92,27 +96,54 @@ class TokenCodec:
             keys.append((client_secret, False))
         for key, is_server in keys:
             try:
+                # Time claims are checked below, on this codec's clock (PyJWT reads the
+                # system's); PyJWT still checks that they are numbers.
                 claims = jwt.decode(token, key, algorithms=[ALGORITHM],
                                     options={"verify_aud": False, "verify_iss": False,
-                                             "verify_sub": False, "verify_jti": False})
+                                             "verify_sub": False, "verify_jti": False,
+                                             "verify_exp": False, "verify_nbf": False,
+                                             "verify_iat": False})
             except jwt.InvalidSignatureError:
                 continue
-            except jwt.ExpiredSignatureError:
-                raise _refused("expired") from None
             except jwt.PyJWTError as exc:
                 raise _refused(f"invalid claims: {type(exc).__name__}") from None
             if not isinstance(claims, dict):
                 raise _refused("claims are not an object")
+            self._check_times(claims)
             return VerifiedToken(claims, is_server)
         raise _refused("bad signature")
 
+    def _check_times(self, claims: Mapping[str, Any]) -> None:
+        now = self._clock()
+        for name in ("exp", "nbf", "iat"):
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int | float)):
+                raise _refused(f"non-numeric {name}")
+        exp, nbf = claims.get("exp"), claims.get("nbf")
+        if exp is not None and exp <= now:
+            raise _refused("expired")
+        if nbf is not None and nbf > now:
+            raise _refused("not yet valid")
+
     def refresh(self, claims: Mapping[str, Any]) -> str:
         """The X-token: the same claims with `iat` = now and `exp` = now + 4 h, signed with the
-        server key. Keys are sorted, as in seed 003 (`exp, iat, iss, q, thumbnail_tags`)."""
+        server key. Keys are sorted, as in seed 003 (`exp, iat, iss, q, thumbnail_tags`).
+        A token Tessera issued for a bounded time (`sign_until`) keeps its ceiling: refreshing
+        it never moves `exp` past `max_exp`."""
         now = int(self._clock())
         renewed = {k: v for k, v in claims.items() if k not in ("iat", "exp")}
-        renewed.update(iat=now, exp=now + self._lifetime)
+        exp = now + self._lifetime
+        ceiling = claims.get(CEILING)
+        if isinstance(ceiling, int) and not isinstance(ceiling, bool):
+            exp = min(exp, ceiling)
+        renewed.update(iat=now, exp=exp)
         return self.sign(renewed)
+
+    def sign_until(self, claims: Mapping[str, Any], expires: int) -> str:
+        """A server token valid until `expires` (seconds since the epoch), which no X-token
+        refresh outlives: `exp` and the ceiling `max_exp` are both `expires`."""
+        return self.sign({**claims, "exp": expires, CEILING: expires})
 
     def sign(self, claims: Mapping[str, Any], key: str | None = None) -> str:
         """A token carrying `claims` in sorted order, signed with `key` (default: server key)."""

@@ -118,6 +118,7 @@ class Image(Base):
         Index("ix_images_album_id", "album_id"),
         Index("ix_images_organization_id", "organization_id"),
         Index("ix_images_deleted_at", "deleted_at"),
+        Index("ix_images_organization_created", "organization_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

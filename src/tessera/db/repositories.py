@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from tessera.db import search_query
 from tessera.db.models import (
     Album,
     AlbumEvent,
@@ -24,6 +25,9 @@ from tessera.db.models import (
     Tag,
     TagImage,
 )
+
+# A search condition matching fewer candidates than this is looked up first (search).
+DRIVER_CAP = 2000
 
 
 def _insert_missing(session: Session, model: type[Tag] | type[TagImage],
@@ -298,6 +302,41 @@ class ImageRepository:
                  .offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
 
+    def search(self, organization_id: str, condition: search_query.Condition, *,
+               offset: int, limit: int) -> Sequence[Image]:
+        """Live images of the organization meeting `condition`, newest first (then by id,
+        so pages are stable).
+
+        The most selective conjunct under `DRIVER_CAP` candidates (counted from its index,
+        a few rows read) drives the lookup; with none, the images are read newest first and
+        each condition probed."""
+        driver = self._driver(organization_id, condition)
+        org, live = Image.organization_id == organization_id, Image.deleted_at.is_(None)
+        if driver is not None and self._session.get_bind().dialect.name == "sqlite":
+            # Without statistics SQLite would rather walk the organization (or trash) index
+            # than the driver's; unary `+` keeps those columns off every index (SQLite's way
+            # of saying so), so the driver's index is the one it can use.
+            org = literal_column("+images.organization_id") == organization_id
+            live = literal_column("+images.deleted_at").is_(None)
+        query = (select(Image)
+                 .where(org, live, search_query.to_sql(condition, organization_id, driver))
+                 .order_by(Image.created_at.desc(), Image.id).offset(offset).limit(limit))
+        return self._session.scalars(query).unique().all()
+
+    def _driver(self, organization_id: str,
+                condition: search_query.Condition) -> search_query.Condition | None:
+        best: tuple[int, search_query.Condition] | None = None
+        for part in search_query.conjuncts(condition):
+            if isinstance(part, search_query.IsImage):
+                return part  # a primary key lookup: nothing is more selective
+            counting = search_query.candidates_count(part, organization_id, DRIVER_CAP)
+            if counting is None:
+                continue
+            count = int(self._session.scalar(counting) or 0)
+            if count < DRIVER_CAP and (best is None or count < best[0]):
+                best = (count, part)
+        return best[1] if best is not None else None
+
     def in_album(self, album_pk: str, *, offset: int = 0,
                  limit: int | None = None) -> Sequence[Image]:
         """The album's images out of the trash, oldest first (a stable order: ties by id)."""
@@ -401,6 +440,12 @@ class TagRepository:
         self._session.add(tag)
         self._session.flush()
 
+    def ids_by_name(self, organization_id: str, names: Sequence[str]) -> dict[str, str]:
+        """Tag name → id, for the organization's tags among `names`."""
+        query = select(Tag.name, Tag.id).where(Tag.organization_id == organization_id,
+                                               Tag.name.in_(list(names)))
+        return {name: tag_id for name, tag_id in self._session.execute(query)}
+
 
 class TagImageRepository:
     def __init__(self, session: Session) -> None:
@@ -492,6 +537,18 @@ class SearchTermRepository:
     def terms_of(self, image_id: str) -> set[str]:
         query = select(ImageSearchTerm.term).where(ImageSearchTerm.image_id == image_id)
         return set(self._session.scalars(query))
+
+
+class ExternalUrlRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_many(self, links: Sequence[ImageExternalUrl]) -> None:
+        self._session.add_all(links)
+
+    def get(self, link_id: str) -> ImageExternalUrl | None:
+        """By id alone: the id is the link's own proof (public, no token)."""
+        return self._session.get(ImageExternalUrl, link_id)
 
 
 # --- imports and downloads (issue 5) ------------------------------------------------------------

@@ -14,6 +14,7 @@ from tessera.db.repositories import (
     AlbumRepository,
     AssetRepository,
     DownloadRepository,
+    ExternalUrlRepository,
     ImageRepository,
     ImportRepository,
     OrganizationRepository,
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.search_terms = SearchTermRepository(self.session)
         self.imports = ImportRepository(self.session)
         self.downloads = DownloadRepository(self.session)
+        self.external_urls = ExternalUrlRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -10,17 +10,20 @@ from fastapi import Depends, Request
 from tessera.db.uow import Database
 from tessera.metrics import Metrics
 from tessera.services.access import AccessService
+from tessera.services.account import AccountService
 from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
 from tessera.services.downloads import DownloadService
+from tessera.services.external_urls import ExternalUrlService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.imports import ImportService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
+from tessera.services.search import SearchService
 from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.tags import TagService
@@ -47,6 +50,9 @@ class Services:
     tag_images: TagImageService
     redirects: RedirectService
     trash: TrashService
+    search: SearchService
+    account: AccountService
+    external_urls: ExternalUrlService
     album_edits: AlbumEditService
     image_edits: ImageEditService
     image_queries: ImageQueryService

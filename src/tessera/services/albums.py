@@ -160,15 +160,12 @@ class AlbumService:
         them to `superagent.field`, which refuses booleans). Valid for the upload endpoint's
         timestamp tolerance."""
         now = int(self._clock())
-        claims: dict[str, Any] = {
-            "abilities": {album_id: {"Access": {"image_upload": True}}},
-            "exp": now + NOTIFICATION_TOKEN_LIFETIME,
-        }
+        claims: dict[str, Any] = {"abilities": {album_id: {"Access": {"image_upload": True}}}}
         if principal.secret_id is not None:
             claims["iss"] = principal.secret_id
         if principal.abilities.user_id is not None:
             claims["user_id"] = principal.abilities.user_id
-        token = self._access.codec.sign(claims)
+        token = self._access.codec.sign_until(claims, now + NOTIFICATION_TOKEN_LIFETIME)
         params: dict[str, Any] = {
             "colors": 1,
             "faces": 1,

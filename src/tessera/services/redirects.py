@@ -12,7 +12,7 @@ without a layer (seed 001).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tessera.auth.abilities import View, authorize
@@ -87,14 +87,21 @@ class RedirectService:
         image_id = abilities.image_id or path_image_id  # the token's image_id wins (item 6)
         with self._db.uow() as uow:
             image = self._visible(uow, principal, image_id)
-            extra = self.options_transformation(uow, principal,
-                                                list(abilities.transformations or ()))
-            base = chain(REDIRECT_BASE)
-            if not abilities.download:
-                base = Transformation(tuple(c for c in base.components if not c.flags))
+            transformation = self.chain_for(uow, principal.organization_id,
+                                            abilities.transformations or (),
+                                            download=abilities.download, principal=principal)
             _key, secret = self._access.signing_secret(principal)
-            return self._links.delivery_url(
-                image, Transformation(base.components + extra.components), secret)
+            return self._links.delivery_url(image, transformation, secret)
+
+    def chain_for(self, uow: UnitOfWork, organization_id: str, hashes: Sequence[Any], *,
+                  download: bool, principal: Principal | None) -> Transformation:
+        """The redirect base chain (with `fl_attachment` when `download`) followed by the
+        option hashes of a token or a stored link (`options_of`)."""
+        base = chain(REDIRECT_BASE)
+        if not download:
+            base = Transformation(tuple(c for c in base.components if not c.flags))
+        extra = self.options_of(uow, organization_id, hashes, principal)
+        return Transformation(base.components + extra.components)
 
     def options_transformation(self, uow: UnitOfWork, principal: Principal,
                                hashes: list[Any]) -> Transformation:
@@ -103,6 +110,16 @@ class RedirectService:
 
         Raises BadRequest, GrammarError, NotFound (overlay image), Unauthorized.
         """
+        return self.options_of(uow, principal.organization_id, hashes, principal)
+
+    def options_of(self, uow: UnitOfWork, organization_id: str, hashes: Sequence[Any],
+                   principal: Principal | None) -> Transformation:
+        """Option hashes → their transformation. With `principal`, every overlay image must
+        be one it can see; None is for stored links, authorized when they were made.
+
+        Raises BadRequest (too many hashes), GrammarError (bad values), NotFound (an overlay
+        image unknown in the organization), Unauthorized (an overlay the principal may not see).
+        """
         if len(hashes) > _MAX_HASHES:
             raise BadRequest(f"At most {_MAX_HASHES} transformations")
         options: list[Any] = []
@@ -110,7 +127,8 @@ class RedirectService:
             if not isinstance(item, Mapping):
                 raise GrammarError("Each transformation must be an object",
                                    reason="bad options")
-            options.append(self._resolve_layers(uow, principal, ruby_options(item)))
+            options.append(self._resolve_layers(uow, organization_id, principal,
+                                                ruby_options(item)))
         return from_options(options) if options else Transformation()
 
     def _visible(self, uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
@@ -122,7 +140,8 @@ class RedirectService:
                   facts_of(image, tags))
         return image
 
-    def _resolve_layers(self, uow: UnitOfWork, principal: Principal,
+    def _resolve_layers(self, uow: UnitOfWork, organization_id: str,
+                        principal: Principal | None,
                         options: dict[str, Any]) -> dict[str, Any]:
         """Image ids in overlay/underlay → `{public_id, type}` of their asset, which the
         grammar writes `l_<type>:<public_id>` (seed 000: `l_authenticated:…`); text and other
@@ -134,13 +153,15 @@ class RedirectService:
             if ":" in value:
                 # A raw layer spelling names an asset directly; a scoped token may only
                 # reach images it can see, so it may only use text layers that way.
-                if principal.abilities.is_scoped and not value.startswith("text:"):
+                if principal is not None and principal.abilities.is_scoped \
+                        and not value.startswith("text:"):
                     raise Unauthorized("Access denied", detail="raw layer in scoped token")
                 continue
-            layer = uow.images.get(principal.organization_id, value)
+            layer = uow.images.get(organization_id, value)
             if layer is None:
                 raise NotFound(f"{key.capitalize()} image not found")
-            self._visible(uow, principal, layer.id)
+            if principal is not None:
+                self._visible(uow, principal, layer.id)
             options[key] = {"public_id": layer.asset.public_id, "type": layer.asset.type}
         return options
 

@@ -20,6 +20,10 @@ from tessera.db.uow import UnitOfWork
 MAX_TERM_LENGTH: Final = 64
 MAX_TERMS: Final = 500
 _WORD: Final = re.compile(r"\w+")
+# Inside a filename word: `_`, lower→upper (`inspectionReport`), UPPER→Upper (`PDFFile`) and
+# letter↔digit (`IMG2034`) boundaries.
+_FRAGMENT_BOUNDARY: Final = re.compile(
+    r"_|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def normalise(text: str) -> str:
@@ -34,6 +38,17 @@ def words(text: str) -> list[str]:
     return [word[:MAX_TERM_LENGTH] for word in _WORD.findall(normalise(text))]
 
 
+def filename_fragments(filename: str) -> list[str]:
+    """The words of a filename and their parts: `IMG_2034-inspectionReport.jpg` is found by
+    `img_2034`, `img`, `2034`, `inspectionreport`, `inspection`, `report` and `jpg`."""
+    fragments = words(filename)
+    for word in _WORD.findall(filename):
+        parts = [part for part in _FRAGMENT_BOUNDARY.split(word) if part]
+        if len(parts) > 1:
+            fragments.extend(w for part in parts for w in words(part))
+    return fragments
+
+
 def _values(value: Any) -> Iterable[str]:
     if isinstance(value, Mapping):
         for item in value.values():
@@ -46,9 +61,8 @@ def _values(value: Any) -> Iterable[str]:
 
 
 def terms_of(image: Image, tag_names: Iterable[str]) -> set[str]:
-    texts = [image.filename, image.title or "", image.description or "", *tag_names,
-             *_values(image.metadatas)]
-    terms: set[str] = set()
+    texts = [image.title or "", image.description or "", *tag_names, *_values(image.metadatas)]
+    terms: set[str] = set(filename_fragments(image.filename))
     for text in texts:
         terms.update(words(text))
         if len(terms) >= MAX_TERMS:

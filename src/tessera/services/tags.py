@@ -256,11 +256,12 @@ class TagService:
             raise BadRequest("A tag whose name has spaces cannot be shared by a search token")
         query = f"tag:{name}" if album_id is None else f"album_id:{album_id} tag:{name}"
         expires_at = self._now() + TAGS_TOKEN_LIFETIME
-        claims: dict[str, Any] = {"q": query, "exp": int(expires_at.timestamp())}
+        claims: dict[str, Any] = {"q": query}
         if principal.secret_id is not None:
             claims["iss"] = principal.secret_id  # revoking the secret revokes the share
         log.info("event=tags_token_issued album=%s", album_id is not None)
-        return {"token": self._access.codec.sign(claims), "q": query,
+        token = self._access.codec.sign_until(claims, int(expires_at.timestamp()))
+        return {"token": token, "q": query,
                 "expires_at": iso_time(expires_at)}
 
     def public_images(self, tag_id: str, page: int = 1) -> list[dict[str, Any]]:
