@@ -150,6 +150,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     images = ImageService(db, secrets, access, albums, links, public_url)
     redirects = RedirectService(db, access, links)
     # Named after the database: only nodes sharing it may run each other's imports.
+    search = SearchService(db, access, links)
     import_queue = open_job_queue(settings.redis_url, workers=settings.import_workers,
                                   name="import:" + hashlib.sha256(
                                       db.url.encode()).hexdigest()[:12])
@@ -185,7 +186,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   tag_images=TagImageService(db, access, links, clock=clock),
                                   redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
-                                  search=SearchService(db, access, links),
+                                  search=search,
                                   account=AccountService(db, access, secrets, public_url),
                                   external_urls=ExternalUrlService(db, access, links, redirects,
                                                                    public_url),
@@ -196,7 +197,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   tags=TagService(db, access, links, clock=clock),
                                   annotations=AnnotationService(db, clock=clock),
                                   imports=imports,
-                                  downloads=DownloadService(db, blobs, server_key, public_url),
+                                  downloads=DownloadService(db, blobs, search, server_key,
+                                                            public_url),
                                   trash_purge=trash_purge)
     app.state.notifier = notifier
     app.state.import_queue = import_queue

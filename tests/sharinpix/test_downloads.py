@@ -220,6 +220,42 @@ def test_a_download_of_a_whole_album(client: TestClient, tenant: Tenant, album: 
                               headers=auth(_token(tenant, album.album_id, image_list=True))))
 
 
+@pytest.mark.parametrize("claims, q, indexes", [
+    pytest.param(lambda a: {"admin": True}, lambda a: f"album_id:{a}", (0, 1, 2), id="admin"),
+    pytest.param(lambda a: {"admin": True}, lambda a: "roof", (0, 1), id="words"),
+    pytest.param(lambda a: {"abilities": {a: {"Access": {"image_list": True,
+                                                         "image_download": True}}}},
+                 lambda a: "plan", (2,), id="album_abilities"),
+    pytest.param(lambda a: {"q": f"album_id:{a}", "download": True}, lambda a: "roof", (0, 1),
+                 id="search_token"),
+])
+def test_a_download_of_a_search(claims: Any, q: Any, indexes: tuple[int, ...],
+                                client: TestClient, tenant: Tenant, album: Album) -> None:
+    token = client_token(tenant, claims(album.album_id))
+    response = client.post("/api/v1/downloads", json={"q": q(album.album_id)},
+                           headers=auth(token))
+    assert response.status_code == 200, response.text
+    url = urlsplit(response.json()["zip_url"])
+    found = _unzip(client.get(f"{url.path}?{url.query}"))
+    # Newest first, as the search answers: names follow that order, contents are the files.
+    assert sorted(found.values()) == sorted(_sha(album.files[i].read_bytes())
+                                            for i in indexes)
+
+
+def test_a_search_download_needs_download_on_every_match(client: TestClient, tenant: Tenant,
+                                                         album: Album) -> None:
+    see_only = _token(tenant, album.album_id, image_list=True)
+    check_refused(client.post("/api/v1/downloads", json={"q": "roof"}, headers=auth(see_only)))
+    search_only = client_token(tenant, {"q": "*"})
+    check_refused(client.post("/api/v1/downloads", json={"q": "roof"},
+                              headers=auth(search_only)))
+    admin = client_token(tenant, {"admin": True})
+    for body in ({"q": "nothing-like-this"}, {"q": 3}, {"q": ""}):
+        bad = client.post("/api/v1/downloads", json=body, headers=auth(admin))
+        assert bad.status_code == 400, (body, bad.text)
+        assert set(bad.json()) == {"error"}
+
+
 def test_a_zip_url_must_be_signed_and_fresh(client: TestClient, app: FastAPI, tenant: Tenant,
                                             album: Album) -> None:
     body = _create(client, _token(tenant, album.album_id, image_download=True),

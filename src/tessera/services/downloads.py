@@ -1,6 +1,7 @@
 """Downloads of the SharinPix API (issue 5): a ZIP of originals, streamed.
 
-`POST /api/v1/downloads` (`image_ids[]`, or `album_id` for a whole album) checks that the
+`POST /api/v1/downloads` (`image_ids[]`, `album_id` for a whole album, or `q`: what
+`GET /api/v1/search?q=` finds for the token, all pages, at most `MAX_IMAGE_IDS`) checks that the
 token may download every image (`image_download` on its album, a search token matching it
 with `download`, or admin; otherwise nothing: 401) and records a `Download` that expires
 after `DOWNLOAD_LIFETIME`; its `zip_url` carries an HMAC of the download id made with the
@@ -37,6 +38,7 @@ from tessera.services.access import Principal
 from tessera.services.albums import check_album_id
 from tessera.services.images import facts_of
 from tessera.services.ports import BlobStore
+from tessera.services.search import SearchService
 
 log = logging.getLogger(__name__)
 DOWNLOAD_LIFETIME: Final = timedelta(hours=1)
@@ -102,9 +104,10 @@ def _plan(filename: str, rows: Sequence[tuple[str, str, str, str, int]]) -> ZipP
 
 
 class DownloadService:
-    def __init__(self, db: Database, blobs: BlobStore, server_key: str, public_url: str,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, db: Database, blobs: BlobStore, search: SearchService, server_key: str,
+                 public_url: str, clock: Callable[[], datetime] | None = None) -> None:
         self._db = db
+        self._search = search
         self._blobs = blobs
         self._key = hashlib.sha256(b"tessera-download-links\0" + server_key.encode()).digest()
         self._public_url = public_url.rstrip("/")
@@ -115,8 +118,17 @@ class DownloadService:
     def create(self, principal: Principal, params: Mapping[str, Any]) -> dict[str, Any]:
         """`{id, zip_url}` of a new download. Raises BadRequest, NotFound (an unknown image or
         album), Unauthorized (one image the token may not download: nothing is)."""
-        image_ids, album_id = params.get("image_ids"), params.get("album_id")
+        image_ids, album_id, q = (params.get("image_ids"), params.get("album_id"),
+                                  params.get("q"))
         org = principal.organization_id
+        if image_ids is None and album_id is None and q is not None:
+            if not isinstance(q, str):
+                raise BadRequest("q must be a string")
+            image_ids = self._search.matching_ids(principal, q, MAX_IMAGE_IDS + 1)
+            if not image_ids:
+                raise BadRequest("No image matches q")
+            if len(image_ids) > MAX_IMAGE_IDS:
+                raise BadRequest(f"More than {MAX_IMAGE_IDS} images match q")
         with self._db.uow() as uow:
             if image_ids is None and isinstance(album_id, str):
                 authorize(principal.abilities, Action.IMAGE_DOWNLOAD, check_album_id(album_id))
