@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Final
 
 from fastapi import FastAPI
 
@@ -14,6 +20,7 @@ from tessera.auth.tokens import TokenCodec
 from tessera.blobs import open_blob_store
 from tessera.cluster import open_coordinator
 from tessera.db.uow import Database
+from tessera.fetch.remote import FetchLimits, RemoteFetcher
 from tessera.http.deps import Services
 from tessera.http.errors import install_error_handlers
 from tessera.http.limits import BodyLimitMiddleware
@@ -26,8 +33,10 @@ from tessera.http.routes.api_v1 import album_edits as album_edit_routes
 from tessera.http.routes.api_v1 import albums as album_routes
 from tessera.http.routes.api_v1 import annotations as annotation_routes
 from tessera.http.routes.api_v1 import cloudinary as notification_routes
+from tessera.http.routes.api_v1 import downloads as download_routes
 from tessera.http.routes.api_v1 import image_edits as image_edit_routes
 from tessera.http.routes.api_v1 import images as image_routes
+from tessera.http.routes.api_v1 import imports as import_routes
 from tessera.http.routes.api_v1 import search as search_routes
 from tessera.http.routes.api_v1 import tag_images as tag_image_routes
 from tessera.http.routes.api_v1 import tags as tag_routes
@@ -35,6 +44,7 @@ from tessera.http.routes.api_v1 import trash as trash_routes
 from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import DeliveryMiddleware
 from tessera.jobs.notify import ThreadNotifier
+from tessera.jobs.queue import open_job_queue
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
@@ -43,11 +53,13 @@ from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
+from tessera.services.downloads import DownloadService
 from tessera.services.external_urls import ExternalUrlService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_links import ImageLinks
 from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
+from tessera.services.imports import ImportService
 from tessera.services.originals_cache import OriginalsCache
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
@@ -57,8 +69,12 @@ from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.tags import TagService
 from tessera.services.trash import TrashService
+from tessera.services.trash_purge import TrashPurgeService
 from tessera.services.uploads import UploadConfig, UploadService
 from tessera.settings import Settings
+
+log = logging.getLogger(__name__)
+MAINTENANCE_INTERVAL_SECONDS: Final = 3600.0
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -73,6 +89,26 @@ def build_secret_service(settings: Settings, db: Database,
                          server_key: str | None = None) -> SecretService:
     key = server_key or load_server_key(settings.secret_key, settings.data_dir)
     return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
+
+
+def build_trash_purge(settings: Settings, db: Database, blobs: BlobStore,
+                      delivery: DeliveryService | None = None) -> TrashPurgeService:
+    return TrashPurgeService(db, blobs, retention=timedelta(days=settings.trash_retention_days),
+                             forget_original=delivery.forget_original if delivery else
+                             (lambda _key: None))
+
+
+async def maintain_periodically(purge: TrashPurgeService, imports: ImportService,
+                                interval: float) -> None:
+    """Every `interval` seconds (first at once): the trash retention, and pending imports
+    queued again (a queue that lost them, a worker that died)."""
+    while True:
+        for task in (imports.resume, purge.purge):
+            try:
+                await asyncio.to_thread(task)
+            except Exception:  # a failed run (database down…) is retried at the next interval
+                log.exception("event=maintenance_failed task=%s", task.__qualname__)
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
@@ -113,10 +149,29 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
     redirects = RedirectService(db, access, links)
+    # Named after the database: only nodes sharing it may run each other's imports.
+    search = SearchService(db, access, links)
+    import_queue = open_job_queue(settings.redis_url, workers=settings.import_workers,
+                                  name="import:" + hashlib.sha256(
+                                      db.url.encode()).hexdigest()[:12])
+    fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
+                                        timeout=settings.import_timeout,
+                                        allowed_hosts=settings.import_allowed_host_set))
+    imports = ImportService(db, albums, uploads_service, images, fetcher, import_queue, metrics,
+                            work_dir=settings.data_dir / "tmp", timeout=settings.import_timeout)
+    import_queue.start(imports.run)
+    trash_purge = build_trash_purge(settings, db, blobs, delivery)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        maintenance = asyncio.create_task(
+            maintain_periodically(trash_purge, imports, MAINTENANCE_INTERVAL_SECONDS))
         yield
+        maintenance.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await maintenance
+        import_queue.close(wait=False)
+        fetcher.close()
         delivery.close()
         coordinator.close()
         notifier.close(wait=False)
@@ -131,7 +186,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   tag_images=TagImageService(db, access, links, clock=clock),
                                   redirects=redirects,
                                   trash=TrashService(db, access, links, delivery.forget),
-                                  search=SearchService(db, access, links),
+                                  search=search,
                                   account=AccountService(db, access, secrets, public_url),
                                   external_urls=ExternalUrlService(db, access, links, redirects,
                                                                    public_url),
@@ -140,8 +195,13 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                   image_queries=ImageQueryService(db, access, links,
                                                                   redirects),
                                   tags=TagService(db, access, links, clock=clock),
-                                  annotations=AnnotationService(db, clock=clock))
+                                  annotations=AnnotationService(db, clock=clock),
+                                  imports=imports,
+                                  downloads=DownloadService(db, blobs, search, server_key,
+                                                            public_url),
+                                  trash_purge=trash_purge)
     app.state.notifier = notifier
+    app.state.import_queue = import_queue
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
@@ -151,7 +211,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                        notification_routes.router, tag_image_routes.router,
                        tag_routes.router, annotation_routes.router, images_redirect.router,
                        search_routes.router, account_routes.router,
-                       external_url_routes.router, pagelayout.router):
+                       external_url_routes.router, pagelayout.router, import_routes.router,
+                       download_routes.router):
         app.include_router(api_router)
     app.mount(pagelayout.STATIC_PREFIX, pagelayout.page_assets(), name="page-assets")
     # After every API router (keep it last of them), before delivery.

@@ -82,6 +82,33 @@ def serve(
                 log_config=log_config())
 
 
+@app.command()
+def purge(
+    days: float = typer.Option(None, "--days", help="Retention in days (default "
+                               "TESSERA_TRASH_RETENTION_DAYS or 30)."),
+    org: str = typer.Option(None, "--org", help="Only this organization's trash."),
+) -> None:
+    """Delete for good the images trashed longer than the retention, with their originals
+    and derivatives (the server also runs this every hour)."""
+    from tessera.app import build_blob_store, build_trash_purge
+    from tessera.db.uow import Database
+
+    settings = Settings()
+    if days is not None:
+        if days < 0:
+            typer.echo("--days must not be negative", err=True)
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"trash_retention_days": days})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    try:
+        report = build_trash_purge(settings, db, build_blob_store(settings)).purge(org)
+    finally:
+        db.dispose()
+    typer.echo(f"purged {report.images} images, {report.originals} originals, "
+               f"{report.derivatives} derivatives")
+
+
 @secrets_app.command("create")
 def secrets_create(
     name: str = typer.Argument(..., help="A label for the secret, e.g. the client system."),

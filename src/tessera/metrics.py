@@ -18,3 +18,5 @@ class Metrics:
                                registry=self.registry)
         self.upload_bytes = Counter("tessera_upload_bytes_total", "Bytes of originals stored",
                                     registry=self.registry)
+        self.jobs = Counter("tessera_jobs_total", "Background jobs run, by outcome",
+                            ["job", "outcome"], registry=self.registry)

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
         32, description="Renders allowed to wait for a slot; beyond that, 503 with Retry-After."
     )
     render_timeout: float = Field(30.0, description="Seconds one render may take.")
+    import_timeout: float = Field(
+        60.0, description="Seconds a remote import (`POST /api/v1/imports`) may take to fetch, "
+        "redirects included; its size limit is `TESSERA_MAX_UPLOAD_BYTES`."
+    )
+    import_workers: int = Field(
+        2, description="Imports fetched at once by the embedded job queue of each server."
+    )
+    import_allowed_hosts: str = Field(
+        "", description="Comma-separated `host` or `host:port` entries imports may fetch from "
+        "even if they resolve to a private or loopback address (tests, trusted intranet "
+        "sources). Empty by default: only public addresses. Redirects are checked again."
+    )
+    trash_retention_days: float = Field(
+        30, description="Days an image stays in the trash before it, its original and its "
+        "derivatives are purged for good (hourly in the server, or `tessera purge`)."
+    )
     access_log: bool = Field(
         False, description="Log every request (uvicorn's access log). Off by default: it costs "
         "about a third of the throughput on cached derivatives; the proxy or CDN in front "
@@ -100,6 +116,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tessera.db').resolve()}"
+
+    @property
+    def import_allowed_host_set(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.import_allowed_hosts.split(",")
+                         if h.strip())
 
     @property
     def resolved_public_url(self) -> str:

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import BACKENDS
 from tests.e2e.browser import browser  # noqa: F401 - headless Chromium, for the page tests
 from tests.support.backends import postgres_database, postgres_server_url
+from tests.support.http_source import Source, serve_source
 
 BIN = Path(sys.executable).parent
 
@@ -31,6 +32,8 @@ class Server:
     api_secret: str
     env: dict[str, str]
     data_dir: Path
+    # A local HTTP server the Tessera server may import from (TESSERA_IMPORT_ALLOWED_HOSTS).
+    import_source: Source
 
 
 def _free_port() -> int:
@@ -51,6 +54,8 @@ def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1")
     env.update(extra_env or {})
     stack = contextlib.ExitStack()
+    source = stack.enter_context(serve_source())
+    env["TESSERA_IMPORT_ALLOWED_HOSTS"] = source.host
     if database == "postgres":
         # A database of its own: rows made by other tests were encrypted with another key.
         request.getfixturevalue("postgres_url")  # skips or fails as the suite's policy says
@@ -86,7 +91,7 @@ def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                           output)
         assert match, output
         assert int(match.group(3)) == port
-        yield Server(base_url, match.group(1), match.group(2), env, data_dir)
+        yield Server(base_url, match.group(1), match.group(2), env, data_dir, source)
     finally:
         process.terminate()
         try:

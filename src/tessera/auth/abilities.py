@@ -238,6 +238,7 @@ class View(StrEnum):
     TAG_IMAGES = "tag_images"          # GET /api/v1/tag_images (item 5)
     TRANSFORMATION = "transformation"  # GET /images/:id?token= (item 6)
     IMAGE_DELETE = "image_delete"      # DELETE /api/v1/images/:id (issue 5)
+    IMAGE_DOWNLOAD = "image_download"  # POST /api/v1/downloads (issue 5)
     TAG_IMAGE = "tag_image"            # POST/DELETE tag images: `can_tag` (issue 5)
     EXTERNAL_URL = "external_url"      # POST /api/v1/image_external_urls (issue 5)
     SECRETS = "secrets"                # POST /api/v1/secret: admins only (issue 5)
@@ -278,6 +279,10 @@ def allows(abilities: Abilities, what: Action | View | OrganizationView, album_i
         # A search token deletes what it matches only with `image_delete` (issue 4 item 1).
         return abilities.can(Action.IMAGE_DELETE, album_id) or (
             abilities.sees_by_search(image) and "image_delete" in abilities.search_grants)
+    if what is View.IMAGE_DOWNLOAD:
+        # A search token downloads what it matches only with `download` (issue 4 item 1).
+        return abilities.can(Action.IMAGE_DOWNLOAD, album_id) or (
+            abilities.sees_by_search(image) and "download" in abilities.search_grants)
     if what is View.EXTERNAL_URL:
         # Public links outlive the token: only with the `image_urls` claim (issue 4).
         return abilities.image_urls and (album_view or abilities.sees_by_search(image))

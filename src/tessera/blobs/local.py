@@ -124,6 +124,15 @@ class LocalBlobStore:
         found = _walk_sorted(start, base, skip=None if directory else _STAGING_DIR)
         return (key for key in found if key.startswith(prefix))
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object below `prefix` (not empty: no call wipes the store)."""
+        if not prefix:
+            raise ValueError("delete_prefix needs a non-empty prefix")
+        doomed = list(self.keys(prefix))  # listed first: deleting while walking skips entries
+        for key in doomed:
+            self.delete(key)
+        return len(doomed)
+
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         if not path.is_file():

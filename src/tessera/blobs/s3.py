@@ -33,6 +33,7 @@ _READ_BUFFER = _MIB
 # Objects up to 8 MiB go in one PutObject; larger ones in 8 MiB parts (S3's floor is 5 MiB a
 # part, its ceiling 10,000 parts, so up to ~78 GiB per object at this size).
 _TRANSFER_THREADS = 4
+_DELETE_BATCH = 1000
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MIB, multipart_chunksize=8 * _MIB,
                            max_concurrency=_TRANSFER_THREADS)
 
@@ -150,6 +151,33 @@ class S3BlobStore:
         # Validate now, not on the first next(): a bad prefix is a bug at the call site.
         validate_prefix(prefix)
         return self._list(self.prefix + prefix)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object below `prefix` (not empty: no call wipes the store), by
+        DeleteObjects batches of up to 1,000 keys (S3's maximum)."""
+        if not prefix:
+            raise ValueError("delete_prefix needs a non-empty prefix")
+        validate_prefix(prefix)
+        count = 0
+        batch: list[str] = []
+        for key in list(self._list(self.prefix + prefix)):
+            batch.append(self.prefix + key)
+            if len(batch) == _DELETE_BATCH:
+                count += self._delete_batch(batch)
+                batch = []
+        if batch:
+            count += self._delete_batch(batch)
+        return count
+
+    def _delete_batch(self, object_keys: list[str]) -> int:
+        response = self._client.delete_objects(
+            Bucket=self.bucket,
+            Delete={"Objects": [{"Key": k} for k in object_keys], "Quiet": True})
+        errors = response.get("Errors") or []
+        if errors:
+            raise RuntimeError(f"S3 refused to delete {len(errors)} objects: "
+                               f"{errors[0].get('Code')}")
+        return len(object_keys)
 
     def local_path(self, key: str) -> Path | None:
         validate_key(key)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from tessera.db.models import (
     AlbumEvent,
     Asset,
     ClientSecret,
+    Download,
     Image,
     ImageExternalUrl,
     ImageSearchTerm,
@@ -119,6 +121,18 @@ class AssetRepository:
             "organization_id": organization_id, "resource_type": resource_type,
             "type": type_, "public_id": public_id}).one_or_none()
 
+    def delete(self, asset_pk: int) -> None:
+        self._session.execute(delete(Asset).where(Asset.id == asset_pk))
+
+    def delete_unused(self, asset_pks: Sequence[int]) -> list[Asset]:
+        """Delete those of `asset_pks` no image uses any more; answers the deleted rows."""
+        used = select(Image.id).where(Image.asset_id == Asset.id).exists()
+        rows = list(self._session.scalars(
+            select(Asset).where(Asset.id.in_(list(asset_pks)), ~used)).all())
+        if rows:
+            self._session.execute(delete(Asset).where(Asset.id.in_([a.id for a in rows])))
+        return rows
+
     def is_blob_referenced(self, blob_key: str) -> bool:
         query = select(func.count()).select_from(Asset).where(Asset.blob_key == blob_key)
         return bool(self._session.scalar(query))
@@ -135,6 +149,9 @@ class AlbumRepository:
         query = select(Album).where(Album.organization_id == organization_id,
                                     Album.external_id.in_(list(external_ids)))
         return self._session.scalars(query).all()
+
+    def by_pks(self, album_pks: Sequence[str]) -> Sequence[Album]:
+        return self._session.scalars(select(Album).where(Album.id.in_(list(album_pks)))).all()
 
     def find(self, organization_id: str, external_id: str) -> Album | None:
         query = select(Album).where(Album.organization_id == organization_id,
@@ -327,6 +344,44 @@ class ImageRepository:
                  .order_by(Image.created_at, Image.id).offset(offset).limit(limit))
         return self._session.scalars(query).unique().all()
 
+
+    def zip_rows(self, organization_id: str, *, album_pk: str | None = None,
+                 image_ids: Sequence[str] | None = None) -> list[tuple[str, str, str, str, int]]:
+        """(image id, filename, format, blob key, bytes) of the live images of an album or
+        among `image_ids`, oldest first: what a ZIP needs and no more (an album of 100,000
+        images is a few MB of these, not its images' JSON)."""
+        query = (select(Image.id, Image.filename, Asset.format, Asset.blob_key, Asset.bytes)
+                 .join(Asset, Asset.id == Image.asset_id)
+                 .where(Image.organization_id == organization_id, Image.deleted_at.is_(None)))
+        if album_pk is not None:
+            query = query.where(Image.album_id == album_pk)
+        if image_ids is not None:
+            query = query.where(Image.id.in_(list(image_ids)))
+        query = query.order_by(Image.created_at, Image.id)
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in self._session.execute(query)]
+
+    def trashed_before(self, cutoff: datetime, limit: int,
+                       organization_id: str | None = None) -> Sequence[Image]:
+        """Images trashed before `cutoff`, of every organization unless one is given (the
+        retention purge)."""
+        query = select(Image).where(Image.deleted_at.is_not(None), Image.deleted_at < cutoff)
+        if organization_id is not None:
+            query = query.where(Image.organization_id == organization_id)
+        query = query.order_by(Image.deleted_at, Image.id).limit(limit)
+        return self._session.scalars(query).unique().all()
+
+    def purge(self, image_ids: Sequence[str]) -> None:
+        """Delete the images and what hangs on them for good: tag images, external URLs,
+        search terms (cascade, stated here too: SQLite cascades only with its pragma) and the
+        link from an import, which stays as a record."""
+        ids = list(image_ids)
+        self._session.execute(delete(TagImage).where(TagImage.image_id.in_(ids)))
+        self._session.execute(delete(ImageExternalUrl).where(ImageExternalUrl.image_id.in_(ids)))
+        self._session.execute(delete(ImageSearchTerm).where(ImageSearchTerm.image_id.in_(ids)))
+        self._session.execute(update(Import).where(Import.image_id.in_(ids))
+                              .values(image_id=None))
+        self._session.execute(delete(Image).where(Image.id.in_(ids)))
+
     def find_by_asset(self, asset: Asset) -> Image | None:
         query = select(Image).where(Image.asset_id == asset.id)
         return self._session.scalars(query).one_or_none()
@@ -494,3 +549,58 @@ class ExternalUrlRepository:
     def get(self, link_id: str) -> ImageExternalUrl | None:
         """By id alone: the id is the link's own proof (public, no token)."""
         return self._session.get(ImageExternalUrl, link_id)
+
+
+# --- imports and downloads (issue 5) ------------------------------------------------------------
+
+
+class ImportRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, row: Import) -> None:
+        self._session.add(row)
+
+    def get(self, organization_id: str, import_id: str) -> Import | None:
+        row = self._session.get(Import, import_id)
+        return row if row is not None and row.organization_id == organization_id else None
+
+    def get_anywhere(self, import_id: str) -> Import | None:
+        """By id alone, for the worker that runs it."""
+        return self._session.get(Import, import_id)
+
+    def claim(self, import_id: str, now: datetime, stale_before: datetime) -> bool:
+        """Mark the import running if it is pending (or running but abandoned before
+        `stale_before`); False when another worker holds it or it is finished. One UPDATE, so
+        two workers never both claim it."""
+        result = self._session.execute(
+            update(Import)
+            .where(Import.id == import_id,
+                   or_(Import.status == "pending",
+                       (Import.status == "running") & (Import.updated_at < stale_before)))
+            .values(status="running", attempts=Import.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def waiting(self, stale_before: datetime, limit: int) -> list[str]:
+        """Ids of imports to (re)run: pending, or running but abandoned, oldest first."""
+        query = (select(Import.id)
+                 .where(or_(Import.status == "pending",
+                            (Import.status == "running") & (Import.updated_at < stale_before)))
+                 .order_by(Import.created_at).limit(limit))
+        return list(self._session.scalars(query))
+
+
+class DownloadRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, row: Download) -> None:
+        self._session.add(row)
+
+    def get(self, download_id: str) -> Download | None:
+        return self._session.get(Download, download_id)
+
+    def delete_expired(self, now: datetime) -> int:
+        result = self._session.execute(delete(Download).where(Download.expires_at < now))
+        return int(getattr(result, "rowcount", 0) or 0)

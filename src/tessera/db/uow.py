@@ -13,8 +13,10 @@ from tessera.db.repositories import (
     AlbumEventRepository,
     AlbumRepository,
     AssetRepository,
+    DownloadRepository,
     ExternalUrlRepository,
     ImageRepository,
+    ImportRepository,
     OrganizationRepository,
     SearchTermRepository,
     SecretRepository,
@@ -55,6 +57,8 @@ class UnitOfWork:
         self.tags = TagRepository(self.session)
         self.tag_images = TagImageRepository(self.session)
         self.search_terms = SearchTermRepository(self.session)
+        self.imports = ImportRepository(self.session)
+        self.downloads = DownloadRepository(self.session)
         self.external_urls = ExternalUrlRepository(self.session)
         return self
 

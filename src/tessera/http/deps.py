@@ -15,10 +15,12 @@ from tessera.services.album_edits import AlbumEditService
 from tessera.services.albums import AlbumService
 from tessera.services.annotations import AnnotationService
 from tessera.services.delivery import DeliveryService
+from tessera.services.downloads import DownloadService
 from tessera.services.external_urls import ExternalUrlService
 from tessera.services.image_edits import ImageEditService
 from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
+from tessera.services.imports import ImportService
 from tessera.services.ports import BlobStore
 from tessera.services.redirects import RedirectService
 from tessera.services.search import SearchService
@@ -26,6 +28,7 @@ from tessera.services.secrets import SecretService
 from tessera.services.tag_images import TagImageService
 from tessera.services.tags import TagService
 from tessera.services.trash import TrashService
+from tessera.services.trash_purge import TrashPurgeService
 from tessera.services.uploads import UploadService
 from tessera.settings import Settings
 
@@ -55,6 +58,9 @@ class Services:
     image_queries: ImageQueryService
     tags: TagService
     annotations: AnnotationService
+    imports: ImportService
+    downloads: DownloadService
+    trash_purge: TrashPurgeService
 
 
 async def get_services(request: Request) -> Services:

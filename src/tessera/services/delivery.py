@@ -4,7 +4,8 @@ Order of checks: parse the path (400), find the cloud and image (404), check the
 (401), negotiate the output from the request's hints, then serve the original, a cached
 derivative, or a fresh render (single flight, bounded). Derivatives are keyed by
 (organization, type, public_id, version, canonical transformation, negotiated output), so a
-re-upload (new version) or a deletion makes old ones unreachable.
+re-upload (new version) or a deletion makes old ones unreachable; they are stored under
+their asset (`derived/<org>/<asset_id>/<digest>`) so a purge removes them all.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ class DeliveryService:
         with self._memory_lock:
             self._memory.clear()
 
+    def forget_original(self, blob_key: str) -> None:
+        """Drop this node's local copy of a remote original (after a purge)."""
+        self._originals.forget(blob_key)
+
     def deliver(self, raw_path: str, hints: ClientHints,
                 if_none_match: str | None = None) -> Delivered:
         """Raises GrammarError/BadRequest (400), Unauthorized (401), NotFound (404), Busy (503)."""
@@ -166,7 +171,7 @@ class DeliveryService:
         digest = _derivative_digest(asset, transformation, negotiated)
         # No extension in the key: with f_auto the format can depend on the pixels (PNG when
         # the result has alpha), so a cached derivative's type is read from its magic bytes.
-        key = f"derived/{organization_id}/{digest[:2]}/{digest}"
+        key = derivative_key(asset, digest)
         etag = f'"{digest[:32]}"'
         if _matches(if_none_match, etag):
             return Delivered(None, _mime_of_format(negotiated.format), etag, cache_control,
@@ -274,6 +279,16 @@ def _explain_unparsed_component(path: DeliveryPath) -> None:
     first = path.public_id.split("/", 1)[0]
     if "/" in path.public_id and _COMPONENT_LIKE.match(first):
         parse_component(first, index=len(path.transformation.components) + 1)
+
+
+def derivatives_prefix(asset: Asset) -> str:
+    """Every derivative of `asset` lives under this prefix, so purging the asset can find
+    them (one listing) though their digests cannot be recomputed."""
+    return f"derived/{asset.organization_id}/{asset.asset_id}/"
+
+
+def derivative_key(asset: Asset, digest: str) -> str:
+    return derivatives_prefix(asset) + digest
 
 
 def _derivative_digest(asset: Asset, transformation: Transformation,

@@ -85,6 +85,23 @@ def clean_metadatas(metadatas: Any) -> dict[str, Any]:
     return {str(k): v for k, v in metadatas.items()}
 
 
+def _new_image(organization_id: str, album_pk: str, asset: Asset, user_id: str | None,
+               infos: dict[str, Any], metadatas: dict[str, Any], *,
+               gps_html: list[float] | None, filename: str) -> Image:
+    """A new image row of `asset`; its facts (EXIF, GPS, capture time, colour) from the asset."""
+    now = datetime.now(UTC)
+    facts = asset.analysis
+    return Image(
+        id=str(uuid.uuid4()), organization_id=organization_id, album_id=album_pk,
+        asset_id=asset.id, user_id=user_id, infos=infos,
+        exifs=dict(facts.get("image_metadata") or {}), metadatas=metadatas,
+        gps_exifs=list(facts["gps"]) if facts.get("gps") else None, gps_html=gps_html,
+        taken_at=_taken_at(facts.get("datetime_original")), filename=filename,
+        color=_dominant_color(asset), rotation=0, crop_x=0.0, crop_y=0.0, crop_w=0.0,
+        crop_h=0.0, title=None, description=None, page=1, group_id=None, created_at=now,
+        updated_at=now)
+
+
 class ImageService:
     def __init__(self, db: Database, secrets: SecretService, access: AccessService,
                  albums: AlbumService, links: ImageLinks, public_url: str) -> None:
@@ -133,22 +150,11 @@ class ImageService:
                 existing = uow.images.find_by_asset(verified.asset)
                 if existing is not None:
                     return self._registered_again(uow, principal, existing, album_id, metadatas)
-                now = datetime.now(UTC)
-                asset = verified.asset
-                facts = asset.analysis
-                image = Image(
-                    id=str(uuid.uuid4()), organization_id=org, album_id=album.id,
-                    asset_id=asset.id, user_id=principal.abilities.user_id,
-                    infos=verified.infos, exifs=dict(facts.get("image_metadata") or {}),
-                    metadatas=metadatas,
-                    gps_exifs=list(facts["gps"]) if facts.get("gps") else None,
-                    gps_html=_browser_position(result.get("location")),
-                    taken_at=_taken_at(facts.get("datetime_original")),
-                    filename=str(verified.infos.get("original_filename")
-                                 or asset.original_filename),
-                    color=_dominant_color(asset), rotation=0, crop_x=0.0, crop_y=0.0,
-                    crop_w=0.0, crop_h=0.0, title=None, description=None, page=1,
-                    group_id=None, created_at=now, updated_at=now)
+                image = _new_image(org, album.id, verified.asset, principal.abilities.user_id,
+                                   verified.infos, metadatas,
+                                   gps_html=_browser_position(result.get("location")),
+                                   filename=str(verified.infos.get("original_filename")
+                                                or verified.asset.original_filename))
                 uow.images.add(image)
                 try:
                     uow.flush()  # the unique asset_id settles a race with the other route
@@ -161,6 +167,28 @@ class ImageService:
                 log.info("event=image_registered image_id=%s", image.id)
                 return self._view(uow, principal, image.id, album_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def register_stored(self, organization_id: str, album_pk: str, asset: Asset, *,
+                        filename: str, metadatas: dict[str, Any],
+                        user_id: str | None) -> str:
+        """An asset the server stored itself (a remote import) becomes an image of the album:
+        there is no client upload result to verify, its `infos` are what the upload endpoint
+        would have answered. Answers the image id."""
+        secrets = self._secrets.active_secrets(organization_id)
+        if not secrets:
+            raise Unauthorized("Access denied", detail="the organization has no active secret")
+        infos = {key: upload_results.stringify(value) for key, value in
+                 upload_results.authoritative_fields(
+                     asset, self._original_url(asset, secrets[0])).items()}
+        with self._db.uow() as uow:
+            image = _new_image(organization_id, album_pk, asset, user_id, infos, metadatas,
+                               gps_html=None, filename=filename)
+            uow.images.add(image)
+            uow.flush()
+            search_index.reindex(uow, image)
+            uow.commit()
+        log.info("event=image_registered image_id=%s source=import", image.id)
+        return image.id
 
     def _registered_again(self, uow: UnitOfWork, principal: Principal, image: Image,
                           album_id: str, metadatas: dict[str, Any]) -> ImageView:

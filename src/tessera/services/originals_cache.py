@@ -50,6 +50,18 @@ class OriginalsCache:
         self._account(size)
         return cached
 
+    def forget(self, blob_key: str) -> None:
+        """Remove the copy of an original that is gone for good (a trash purge)."""
+        cached = self._root / blob_key
+        try:
+            size = cached.stat().st_size
+            cached.unlink()
+        except FileNotFoundError:
+            return
+        with self._lock:
+            if self._total is not None:
+                self._total = max(0, self._total - size)
+
     def _touch(self, path: Path) -> None:
         now = self._clock()
         os.utime(path, (now, now))

@@ -38,6 +38,9 @@ class BlobStore(Protocol):
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with `prefix` (for tests, cleanup and audits)."""
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object whose key starts with `prefix`; answers how many."""
+
     def local_path(self, key: str) -> Path | None:
         """A local file holding the object, if the store keeps one (libvips can then read it
         in place); None for remote stores. Raises `tessera.errors.NotFound` if absent."""
@@ -69,3 +72,10 @@ class Coordinator(Protocol):
         """Run `callback` whenever any node broadcasts a forget."""
 
     def close(self) -> None: ...
+
+
+class JobQueue(Protocol):
+    """Runs jobs (by id) in the background; the job's state lives in the database."""
+
+    def enqueue(self, job_id: str) -> None:
+        """Queue the job; returns at once."""

@@ -45,12 +45,7 @@ class SearchService:
                per_page: int = DEFAULT_PER_PAGE) -> list[dict[str, Any]]:
         """Raises BadRequest (no query, bad page), Unauthorized (the token sees nothing)."""
         abilities = principal.abilities
-        query = q if q is not None else (abilities.search.query if abilities.search else None)
-        if query is None or not query.strip():
-            raise BadRequest("Missing required parameter - q")
-        if len(query) > MAX_QUERY_LENGTH or len(query.split()) > MAX_TERMS:
-            raise BadRequest(f"q is limited to {MAX_TERMS} terms of {MAX_QUERY_LENGTH} "
-                             "characters")
+        query = _query_of(principal, q)
         if not 1 <= page <= MAX_PAGE:
             raise BadRequest(f"page must be an integer from 1 to {MAX_PAGE}")
         if not 1 <= per_page <= MAX_PER_PAGE:
@@ -61,8 +56,7 @@ class SearchService:
         org = principal.organization_id
         _key, secret = self._access.signing_secret(principal)
         with self._db.uow() as uow:
-            condition = sq.all_of([self._visible(uow, org, visibility),
-                                   self._matching(uow, org, query)])
+            condition = self._condition(uow, org, visibility, query)
             if isinstance(condition, sq.Nothing):
                 return []
             rows = uow.images.search(org, condition, offset=(page - 1) * per_page,
@@ -73,7 +67,30 @@ class SearchService:
                     if allows(abilities, View.IMAGE_JSON, row.album.external_id,
                               facts_of(row, names.get(row.id, set())))]
 
+    def matching_ids(self, principal: Principal, q: str | None, limit: int) -> list[str]:
+        """The ids `search` finds for `q` over all its pages, newest first, at most `limit`
+        (a ZIP of a search: `POST /api/v1/downloads` with `q`). Raises as `search`."""
+        abilities = principal.abilities
+        query = _query_of(principal, q)
+        visibility = visible_images(abilities)
+        if visibility.is_nothing:
+            raise Unauthorized("Access denied", detail="search: no image_list, scope or admin")
+        org = principal.organization_id
+        with self._db.uow() as uow:
+            condition = self._condition(uow, org, visibility, query)
+            if isinstance(condition, sq.Nothing):
+                return []
+            rows = uow.images.search(org, condition, offset=0, limit=limit)
+            names = uow.tag_images.tag_names_of([row.id for row in rows])
+            return [row.id for row in rows
+                    if allows(abilities, View.IMAGE_JSON, row.album.external_id,
+                              facts_of(row, names.get(row.id, set())))]
+
     # --- query → conditions ---------------------------------------------------------------
+
+    def _condition(self, uow: UnitOfWork, org: str, visibility: Visibility,
+                   query: str) -> sq.Condition:
+        return sq.all_of([self._visible(uow, org, visibility), self._matching(uow, org, query)])
 
     def _visible(self, uow: UnitOfWork, org: str, visibility: Visibility) -> sq.Condition:
         if visibility.everything:
@@ -131,6 +148,18 @@ class SearchService:
         if not parts:  # nothing to look for
             return sq.Nothing()
         return sq.all_of(parts)
+
+
+def _query_of(principal: Principal, q: str | None) -> str:
+    """`q`, or the token's own search query. Raises BadRequest (none, too long)."""
+    abilities = principal.abilities
+    query = q if q is not None else (abilities.search.query if abilities.search else None)
+    if query is None or not query.strip():
+        raise BadRequest("Missing required parameter - q")
+    if len(query) > MAX_QUERY_LENGTH or len(query.split()) > MAX_TERMS:
+        raise BadRequest(f"q is limited to {MAX_TERMS} terms of {MAX_QUERY_LENGTH} "
+                         "characters")
+    return query
 
 
 def _album_pks(uow: UnitOfWork, org: str, external_ids: Sequence[str]) -> dict[str, str]:

@@ -39,6 +39,15 @@ class UploadConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """The asset `store` wrote, or the existing one it kept (`existing`)."""
+
+    asset: Asset
+    existing: bool
+    overwritten: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingFile:
     """An uploaded file already spooled to a local temporary path (owned by the caller)."""
 
@@ -113,11 +122,28 @@ class UploadService:
         Raises:
             ImageRejected, ImageTooLarge: the file is not an acceptable image.
         """
+        stored = self.store(credentials.organization_id, params, incoming)
+        result = self._result(stored.asset, credentials, params)
+        if stored.existing:
+            result["existing"] = True
+            return result
+        if stored.overwritten:
+            result["overwritten"] = True
+        if params.notification_url:
+            payload: dict[str, object] = {"notification_type": "upload",
+                                          "timestamp": stored.asset.version, **result}
+            self._notifier.notify(params.notification_url, payload, credentials.secret)
+        return result
+
+    def store(self, organization_id: str, params: UploadParams,
+              incoming: IncomingFile) -> StoredUpload:
+        """Probe, analyse and store one original with its asset row (the upload pipeline,
+        also used by remote imports). Raises ImageRejected, ImageTooLarge."""
         probe = probe_file(incoming.path, max_pixels=self._config.max_pixels,
                            max_frames=self._config.max_frames)
         analysis = analyse(incoming.path, probe, faces=params.faces)
         sha256, md5, size = _digests(incoming.path)
-        org = credentials.organization_id
+        org = organization_id
         blob_key = f"originals/{org}/{sha256[:2]}/{sha256}"
         public_id = params.public_id or None
         now = datetime.now(UTC).replace(microsecond=0)
@@ -128,9 +154,7 @@ class UploadService:
             existing = (uow.assets.find(org, "image", params.type, public_id)
                         if public_id else None)
             if existing is not None and not params.overwrite:
-                result = self._result(existing, credentials, params)
-                result["existing"] = True
-                return result
+                return StoredUpload(existing, existing=True, overwritten=False)
             wrote_blob = not self._blobs.exists(blob_key)
             asset = existing or Asset(organization_id=org, resource_type="image",
                                       type=params.type, asset_id=uuid.uuid4().hex)
@@ -152,17 +176,18 @@ class UploadService:
                 if wrote_blob and not uow.assets.is_blob_referenced(blob_key):
                     self._blobs.delete(blob_key)
                 raise
-            result = self._result(asset, credentials, params)
-            if existing is not None:
-                result["overwritten"] = True
         self._metrics.uploads.inc()
         self._metrics.upload_bytes.inc(size)
+        return StoredUpload(asset, existing=False, overwritten=existing is not None)
 
-        if params.notification_url:
-            payload: dict[str, object] = {"notification_type": "upload",
-                                          "timestamp": version, **result}
-            self._notifier.notify(params.notification_url, payload, credentials.secret)
-        return result
+    def discard(self, asset: Asset) -> None:
+        """Remove an asset `store` just created whose registration failed, and its blob unless
+        another asset shares it (same bytes)."""
+        with self._db.uow() as uow:
+            uow.assets.delete(asset.id)
+            uow.commit()
+            if not uow.assets.is_blob_referenced(asset.blob_key):
+                self._blobs.delete(asset.blob_key)
 
     def _fresh_public_id(self, uow: UnitOfWork, org: str, type_: str) -> str:
         while True:
