@@ -165,12 +165,12 @@ def test_tessera_purge(client: TestClient, app: FastAPI, tenant: Tenant, photo: 
 
     waited = runner.invoke(cli, ["purge", "--org", tenant.organization_id])
     assert waited.exit_code == 0, waited.output
-    assert waited.output == "purged 0 images, 0 originals, 0 derivatives\n"
+    assert waited.stdout == "purged 0 images, 0 originals, 0 derivatives\n"
     assert runner.invoke(cli, ["purge", "--days", "-1"]).exit_code == 2
 
     purged = runner.invoke(cli, ["purge", "--days", "0", "--org", tenant.organization_id])
     assert purged.exit_code == 0, purged.output
-    assert purged.output == "purged 1 images, 0 originals, 0 derivatives\n"
+    assert purged.stdout == "purged 1 images, 0 originals, 0 derivatives\n"
     assert _rows(app, image["id"])["image"] == 0
     assert app.state.services.blobs.exists(blob)  # the kept image shares it
     assert client.get(f"/api/v1/images/{kept['id']}", headers=auth(admin)).status_code == 200

@@ -16,10 +16,11 @@ from typing import Any, Final
 
 from tessera.auth.abilities import Action, authorize
 from tessera.db.models import Image
-from tessera.db.uow import Database, UnitOfWork
-from tessera.errors import BadRequest, NotFound, PayloadTooLarge
+from tessera.db.uow import Database
+from tessera.errors import BadRequest, PayloadTooLarge
 from tessera.media.svg_sanitise import MAX_SVG_BYTES, sanitise_svg
 from tessera.services.access import Principal
+from tessera.services.images import live_image
 
 log = logging.getLogger(__name__)
 MAX_OBJECT_BYTES: Final = 1024 * 1024
@@ -78,7 +79,7 @@ class AnnotationService:
     def get(self, principal: Principal, image_id: str) -> dict[str, Any]:
         """Raises NotFound (unknown, another organization's, trashed), Unauthorized."""
         with self._db.uow() as uow:
-            image = self._image(uow, principal, image_id)
+            image = live_image(uow, principal, image_id)
             authorize(principal.abilities, Action.IMAGE_LIST, image.album.external_id)
             return annotation_json(image)
 
@@ -92,7 +93,7 @@ class AnnotationService:
         if svg is not None and not isinstance(svg, str):
             raise BadRequest("svg must be a string")
         with self._db.uow() as uow:
-            image = self._image(uow, principal, image_id)
+            image = live_image(uow, principal, image_id)
             authorize(principal.abilities, Action.IMAGE_ANNOTATE, image.album.external_id)
             # Checked once authorized: a refused token learns nothing about its input.
             image.annotation_svg = sanitise_svg(svg) if svg else None
@@ -102,9 +103,3 @@ class AnnotationService:
             log.info("event=image_annotated image_id=%s", image.id)
             return annotation_json(image)
 
-    @staticmethod
-    def _image(uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
-        image = uow.images.get(principal.organization_id, image_id)
-        if image is None:
-            raise NotFound("Image not found")
-        return image

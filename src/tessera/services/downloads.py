@@ -37,6 +37,7 @@ from tessera.errors import BadRequest, NotFound, Unauthorized
 from tessera.services.access import Principal
 from tessera.services.albums import check_album_id
 from tessera.services.images import facts_of
+from tessera.services.params import check_image_ids
 from tessera.services.ports import BlobStore
 from tessera.services.search import SearchService
 
@@ -142,7 +143,9 @@ class DownloadService:
                     raise BadRequest(f"The album has more than {MAX_IMAGE_IDS} images: "
                                      "download it from its zip route")
             else:
-                ids = _check_ids(image_ids)
+                ids = check_image_ids(image_ids, limit=MAX_IMAGE_IDS,
+                                      missing="Missing required parameter - image_ids "
+                                      "(or album_id)")
                 found = {image.id: image for image in uow.images.get_many(org, ids)}
                 missing = [image_id for image_id in ids if image_id not in found]
                 if missing:
@@ -211,17 +214,6 @@ class DownloadService:
             while chunk := source.read(_READ_CHUNK):
                 yield chunk
 
-
-def _check_ids(image_ids: Any) -> list[str]:
-    if isinstance(image_ids, str):
-        image_ids = [image_ids]
-    if not isinstance(image_ids, list) or not image_ids:
-        raise BadRequest("Missing required parameter - image_ids (or album_id)")
-    if len(image_ids) > MAX_IMAGE_IDS:
-        raise BadRequest(f"At most {MAX_IMAGE_IDS} image_ids")
-    if not all(isinstance(i, str) and i for i in image_ids):
-        raise BadRequest("image_ids must be non-empty strings")
-    return list(dict.fromkeys(image_ids))
 
 
 def _aware(value: datetime) -> datetime:

@@ -36,7 +36,7 @@ from tessera.services.albums import AlbumService, check_album_id
 from tessera.services.image_copies import copy_images
 from tessera.services.image_json import image_json
 from tessera.services.image_links import ImageLinks
-from tessera.services.images import ImageView, facts_of
+from tessera.services.images import ImageView, facts_of, live_image
 
 log = logging.getLogger(__name__)
 MAX_TITLE_LENGTH: Final = 1000
@@ -169,7 +169,7 @@ class ImageEditService:
         """Raises BadRequest, NotFound, Unauthorized (any field's ability missing)."""
         changes = parse_changes(params)
         with self._db.uow() as uow:
-            image = self._image(uow, principal, image_id)
+            image = live_image(uow, principal, image_id)
             for action in changes.actions:
                 authorize(principal.abilities, action, image.album.external_id)
             apply_changes(image, changes)
@@ -186,21 +186,21 @@ class ImageEditService:
         if album_id is not None and not isinstance(album_id, str):
             raise BadRequest("album_id must be a string")
         with self._db.uow() as uow:
-            source_album = self._image(uow, principal, image_id).album.external_id
+            source_album = live_image(uow, principal, image_id).album.external_id
         authorize(principal.abilities, Action.IMAGE_DUPLICATE, source_album)
         target = check_album_id(album_id) if album_id else source_album
         if target != source_album:
             authorize(principal.abilities, Action.IMAGE_UPLOAD, target)
         album = self._albums.ensure(principal, target)
         with self._db.uow() as uow:
-            image = self._image(uow, principal, image_id)
+            image = live_image(uow, principal, image_id)
             if image.album.external_id != source_album:
                 raise NotFound("Image not found")  # moved meanwhile: ask again
             (copy,) = copy_images(uow, [image], album.id, with_tags=with_tags,
                                   now=self._clock())
             uow.commit()
             log.info("event=image_duplicated image_id=%s copy_id=%s", image.id, copy.id)
-            return self._view(principal, self._image(uow, principal, copy.id))
+            return self._view(principal, live_image(uow, principal, copy.id))
 
     def move(self, principal: Principal, operations: Any) -> list[dict[str, Any]]:
         """Raises BadRequest, NotFound (an unknown image: nothing moves), Unauthorized."""
@@ -256,13 +256,6 @@ class ImageEditService:
             authorize(principal.abilities, View.IMAGE_DELETE, image.album.external_id,
                       facts_of(image, names.get(image.id, set())))
             authorize(principal.abilities, Action.IMAGE_UPLOAD, album_id)
-
-    @staticmethod
-    def _image(uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
-        image = uow.images.get(principal.organization_id, image_id)
-        if image is None:
-            raise NotFound("Image not found")
-        return image
 
     def _view(self, principal: Principal, image: Image) -> ImageView:
         _key, secret = self._access.signing_secret(principal)

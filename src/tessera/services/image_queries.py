@@ -23,13 +23,13 @@ from typing import Any, Final
 from tessera.auth.abilities import Action, View, allows, authorize
 from tessera.db.models import Image
 from tessera.db.uow import Database, UnitOfWork
-from tessera.errors import BadRequest, NotFound
+from tessera.errors import BadRequest
 from tessera.grammar.ast import Transformation
 from tessera.services.access import AccessService, Principal
 from tessera.services.albums import check_album_id
 from tessera.services.image_json import image_json, iso_time
 from tessera.services.image_links import ImageLinks
-from tessera.services.images import facts_of
+from tessera.services.images import authorized_image, facts_of
 from tessera.services.pagination import Listing, PageRequest
 from tessera.services.redirects import RedirectService
 
@@ -118,10 +118,5 @@ class ImageQueryService:
                       facts_of(image, tags))
 
     def _readable(self, uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
-        image = uow.images.get(principal.organization_id, image_id)
-        if image is None:
-            raise NotFound("Image not found")
-        tags = uow.tag_images.tag_names_of([image.id]).get(image.id, set())
-        authorize(principal.abilities, View.IMAGE_JSON, image.album.external_id,
-                  facts_of(image, tags))
+        image = authorized_image(uow, principal, image_id, View.IMAGE_JSON)
         return image

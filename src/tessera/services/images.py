@@ -45,6 +45,24 @@ def facts_of(image: Image, tags: set[str] | None = None) -> ImageFacts:
                       tags=frozenset(tags or ()))
 
 
+def live_image(uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
+    """The organization's image `image_id`, not in the trash. Raises NotFound (another
+    organization's image is as unknown as a missing one)."""
+    image = uow.images.get(principal.organization_id, image_id)
+    if image is None:
+        raise NotFound("Image not found")
+    return image
+
+
+def authorized_image(uow: UnitOfWork, principal: Principal, image_id: str,
+                     view: View) -> Image:
+    """`live_image`, if the token may `view` it (its tags count for search tokens)."""
+    image = live_image(uow, principal, image_id)
+    tags = uow.tag_images.tag_names_of([image.id]).get(image.id, set())
+    authorize(principal.abilities, view, image.album.external_id, facts_of(image, tags))
+    return image
+
+
 def _taken_at(text: str | None) -> datetime | None:
     """`2018:01:01 08:00:00` (EXIF, no zone) → that time in UTC (seed 004 `taken_at`)."""
     if not text:
@@ -218,12 +236,7 @@ class ImageService:
         """`GET /api/v1/images/:id` (seed 002): image_list on its album or a matching search
         token. Another organization's image is as unknown as a missing one (404)."""
         with self._db.uow() as uow:
-            image = uow.images.get(principal.organization_id, image_id)
-            if image is None:
-                raise NotFound("Image not found")
-            tags = uow.tag_images.tag_names_of([image.id]).get(image.id, set())
-            authorize(principal.abilities, View.IMAGE_JSON, image.album.external_id,
-                      facts_of(image, tags))
+            image = authorized_image(uow, principal, image_id, View.IMAGE_JSON)
             return self._view(uow, principal, image.id, image.album.external_id)
 
     def _view(self, uow: UnitOfWork, principal: Principal, image_id: str,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tessera.auth.abilities import View, authorize
+from tessera.auth.abilities import View
 from tessera.db.models import Image
 from tessera.db.uow import Database, UnitOfWork
 from tessera.errors import BadRequest, GrammarError, NotFound, Unauthorized
@@ -29,7 +29,7 @@ from tessera.services.image_links import (
     ImageLinks,
     chain,
 )
-from tessera.services.images import facts_of
+from tessera.services.images import authorized_image
 
 _MAX_HASHES = 50
 
@@ -132,12 +132,7 @@ class RedirectService:
         return from_options(options) if options else Transformation()
 
     def _visible(self, uow: UnitOfWork, principal: Principal, image_id: str) -> Image:
-        image = uow.images.get(principal.organization_id, image_id)
-        if image is None:
-            raise NotFound("Image not found")
-        tags = uow.tag_images.tag_names_of([image.id]).get(image.id, set())
-        authorize(principal.abilities, View.TRANSFORMATION, image.album.external_id,
-                  facts_of(image, tags))
+        image = authorized_image(uow, principal, image_id, View.TRANSFORMATION)
         return image
 
     def _resolve_layers(self, uow: UnitOfWork, organization_id: str,

@@ -26,24 +26,11 @@ from tessera.services.access import AccessService, Principal
 from tessera.services.image_json import tag_image_json
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import facts_of
+from tessera.services.params import MAX_IMAGE_IDS, check_image_ids
 from tessera.services.tags import check_page, ensure_tags, find_tag
 
 log = logging.getLogger(__name__)
-MAX_IMAGE_IDS: Final = 500
 TAG_IMAGES_PAGE_SIZE: Final = 1000
-
-
-def check_image_ids(image_ids: Any) -> list[str]:
-    """`image_ids[]`: 1-`MAX_IMAGE_IDS` non-empty strings, each kept once, in order."""
-    if isinstance(image_ids, str):
-        image_ids = [image_ids]
-    if not isinstance(image_ids, list) or not image_ids:
-        raise BadRequest("Missing required parameter - image_ids")
-    if len(image_ids) > MAX_IMAGE_IDS:
-        raise BadRequest(f"At most {MAX_IMAGE_IDS} image_ids")
-    if not all(isinstance(i, str) and i for i in image_ids):
-        raise BadRequest("image_ids must be non-empty strings")
-    return list(dict.fromkeys(image_ids))
 
 
 class TagImageService:

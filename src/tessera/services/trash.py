@@ -27,9 +27,9 @@ from tessera.services.albums import check_album_id
 from tessera.services.image_json import iso_time
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import facts_of
+from tessera.services.params import check_image_ids
 
 log = logging.getLogger(__name__)
-MAX_IMAGE_IDS: Final = 500
 TRASH_PAGE_SIZE: Final = 100
 MAX_PAGE: Final = 100_000
 # The trash shows the `thumbnail` link size (200×200, seed 004 `external_urls.large`).
@@ -56,7 +56,7 @@ class TrashService:
         """`DELETE /api/v1/images` (`image_ids[]`): every id must be a deletable image of the
         organization, or nothing is deleted (NotFound for an unknown id, Unauthorized for one
         the token may not delete). Answers the deleted ids, in the order given."""
-        ids = self._check_ids(image_ids)
+        ids = check_image_ids(image_ids)
         with self._db.uow() as uow:
             found = {image.id: image for image in uow.images.get_many(
                 principal.organization_id, ids)}
@@ -75,18 +75,6 @@ class TrashService:
         self._forget()
         log.info("event=images_trashed count=%d", len(ids))
         return ids
-
-    @staticmethod
-    def _check_ids(image_ids: Any) -> list[str]:
-        if isinstance(image_ids, str):
-            image_ids = [image_ids]
-        if not isinstance(image_ids, list) or not image_ids:
-            raise BadRequest("Missing required parameter - image_ids")
-        if len(image_ids) > MAX_IMAGE_IDS:
-            raise BadRequest(f"At most {MAX_IMAGE_IDS} image_ids")
-        if not all(isinstance(i, str) and i for i in image_ids):
-            raise BadRequest("image_ids must be non-empty strings")
-        return list(dict.fromkeys(image_ids))  # a repeated id is deleted (and answered) once
 
     # --- the trash ------------------------------------------------------------------------
 
