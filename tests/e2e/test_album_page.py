@@ -275,6 +275,9 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
     expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
     page.locator("#trash-open").click()
     expect(page.locator("#trash-list .trash-item")).to_have_count(1)
+    # Its thumbnail loads although the image is trashed (the trash serves it itself).
+    page.wait_for_function("() => { const i = document.querySelector('#trash-list img');"
+                           " return i && i.complete && i.naturalWidth === 200; }")
     check_axe(page)
     page.locator("#trash-list button", has_text="Restore").click()
     expect(page.locator("#trash-list .trash-item")).to_have_count(0)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from pathlib import Path
@@ -13,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image as PILImage
 
 from tests.conftest import Tenant
 from tests.sharinpix.helpers import (
@@ -212,8 +214,18 @@ def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: P
         assert set(rows[0]) == {"id", "deleted_at", "thumbnail_url"}
         assert ISO.fullmatch(rows[0]["deleted_at"])
         assert rows[0]["thumbnail_url"].startswith(
-            f"http://testserver/images/{image['id']}/thumbnails/thumbnail-")
+            f"http://testserver/images/{image['id']}/thumbnails/trash-")
     assert live["id"] not in {row["id"] for row in rows}
+    # The trash's thumbnail answers the image itself: its delivery URLs are all 404 now.
+    link = urlsplit(rows[0]["thumbnail_url"]).path
+    thumbnail = client.get(link)
+    assert thumbnail.status_code == 200, thumbnail.text
+    assert thumbnail.headers["Content-Type"] == "image/jpeg"
+    shown = PILImage.open(io.BytesIO(thumbnail.content))
+    assert shown.format == "JPEG" and shown.size == (200, 200)
+    assert client.get(link.replace("/trash-", "/trash-0")).status_code == 400
+    assert client.get(link.replace(image["id"], live["id"])).status_code == 400
+    assert client.get(link.replace("/trash-", "/mini-")).status_code == 400
 
     # Without album_id: the albums the token holds `trash` on; an admin sees them all.
     only_first = _trash(client, _access(tenant, album_id, trash=True)).json()

@@ -261,6 +261,10 @@ class ImageRepository:
         image = self._session.get(Image, image_id)
         return image if image is not None and image.organization_id == organization_id else None
 
+    def get_by_id(self, image_id: str) -> Image | None:
+        """By id alone, in the trash or not, for links that carry their own proof."""
+        return self._session.get(Image, image_id)
+
     def get_anywhere(self, image_id: str) -> Image | None:
         """By id alone, for URLs that carry their own proof (signed thumbnail links); never a
         trashed image."""

@@ -186,21 +186,41 @@ class DeliveryService:
             raise Unauthorized("Strict transformations: this derivative must be requested "
                                "with a signed URL first")
 
+        data, fmt, fresh = self._render_once(key, asset, transformation, negotiated)
+        return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
+                         _attachment_name(transformation, path, fmt), fresh)
+
+    def render_asset(self, asset: Asset, transformation: Transformation) -> Delivered:
+        """A JPEG derivative of `asset` whatever its image's state, cached like any other:
+        the trash's own thumbnails, which no delivery URL reaches (a trashed image is unknown
+        there). The caller has checked access; no URL, no signature."""
+        negotiated = negotiate(transformation, "jpg", asset.format, ClientHints())
+        digest = _derivative_digest(asset, transformation, negotiated)
+        key = derivative_key(asset, digest)
+        cached = self._cached_derivative(key)
+        data, fmt, fresh = (cached, sniff(cached[:64]).format, False) if cached is not None \
+            else self._render_once(key, asset, transformation, negotiated)
+        return Delivered(data, _mime_of_format(fmt), f'"{digest[:32]}"',
+                         "private, max-age=300", (), None, fresh)
+
+    def _render_once(self, key: str, asset: Asset, transformation: Transformation,
+                     negotiated: Negotiated) -> tuple[bytes, str, bool]:
+        """(bytes, format, rendered here) of derivative `key`, rendered once however many
+        ask at the same time, on this node (the gate) and across the cluster (the lock)."""
+
         def work() -> tuple[bytes, str, bool]:
-            """(bytes, format, rendered here)."""
-            # Single flight across the cluster too: another node may be rendering this key.
             seconds = self._limits.deadline_seconds
             with self._coordinator.exclusive(key, hold_seconds=seconds + 30,
                                              wait_seconds=seconds):
                 # Checked again inside the single flight: a render of this key may have
-                # finished (here or on another node) since the lookup above.
+                # finished (here or on another node) since the caller looked.
                 stored = self._cached_derivative(key)
                 if stored is not None:
                     return stored, sniff(stored[:64]).format, False
                 started = time.perf_counter()
                 rendered = render(self._source(asset), transformation, negotiated,
-                                  resolve_layer=lambda layer: self._layer(organization_id,
-                                                                          layer),
+                                  resolve_layer=lambda layer: self._layer(
+                                      asset.organization_id, layer),
                                   limits=self._limits)
                 if self._coordinator.clustered:  # stored before the lock lets others look
                     self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
@@ -210,9 +230,8 @@ class DeliveryService:
             self._metrics.render_seconds.observe(time.perf_counter() - started)
             return rendered.data, rendered.format, True
 
-        (data, fmt, fresh), _ = self._gate.run(key, work)
-        return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
-                         _attachment_name(transformation, path, fmt), fresh)
+        result, _ = self._gate.run(key, work)
+        return result
 
     # -- access -------------------------------------------------------------------------------
 

@@ -61,6 +61,11 @@ def image_prefix(image: Image) -> tuple[Component, ...]:
     return tuple(components)
 
 
+def shown(image: Image, transformation: Transformation) -> Transformation:
+    """`transformation` of the image as it is shown: after its rotation and crop."""
+    return Transformation(image_prefix(image) + transformation.components)
+
+
 class ImageLinks:
     def __init__(self, secrets: SecretService, public_url: str, server_key: str) -> None:
         self._secrets = secrets
@@ -71,7 +76,7 @@ class ImageLinks:
                      api_secret: str) -> str:
         """Signed delivery URL of the image's asset under rotation + crop + `transformation`."""
         asset = image.asset
-        full = Transformation(image_prefix(image) + transformation.components)
+        full = shown(image, transformation)
         return build_delivery_url(
             asset.public_id, cloud=self._secrets.cloud_of(image.organization_id),
             type=asset.type, transformation=full if full.components else None,

@@ -19,30 +19,37 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from tessera.auth.abilities import Action, View, allows, authorize
-from tessera.db.models import Image
+from tessera.db.models import Asset, Image
 from tessera.db.uow import Database, UnitOfWork
 from tessera.errors import BadRequest, NotFound
+from tessera.grammar.ast import Transformation
 from tessera.services.access import AccessService, Principal
 from tessera.services.albums import check_album_id
+from tessera.services.delivery import Delivered
 from tessera.services.image_json import iso_time
-from tessera.services.image_links import ImageLinks
+from tessera.services.image_links import THUMBNAIL_CHAINS, ImageLinks, chain, shown
 from tessera.services.images import facts_of
 from tessera.services.params import check_image_ids
 
 log = logging.getLogger(__name__)
 TRASH_PAGE_SIZE: Final = 100
 MAX_PAGE: Final = 100_000
-# The trash shows the `thumbnail` link size (200×200, seed 004 `external_urls.large`).
-TRASH_THUMBNAIL: Final = "thumbnail"
+# The trash's own thumbnail link: 200×200 as `external_urls.large` (seed 004), but served by
+# the trash itself, since a trashed image is unknown to delivery URLs.
+TRASH_LINK: Final = "trash"
+TRASH_CHAIN: Final = THUMBNAIL_CHAINS["large"]
 
 
 class TrashService:
     def __init__(self, db: Database, access: AccessService, links: ImageLinks,
-                 forget: Callable[[], None], clock: Callable[[], datetime] | None = None) -> None:
+                 forget: Callable[[], None],
+                 render: Callable[[Asset, Transformation], Delivered],
+                 clock: Callable[[], datetime] | None = None) -> None:
         self._db = db
         self._access = access
         self._links = links
         self._forget = forget
+        self._render = render
         self._clock = clock or (lambda: datetime.now(UTC))
 
     # --- deleting -------------------------------------------------------------------------
@@ -108,7 +115,20 @@ class TrashService:
 
     def _trashed_json(self, image: Image) -> dict[str, Any]:
         return {"id": image.id, "deleted_at": iso_time(image.deleted_at),
-                "thumbnail_url": self._links.thumbnail_link(image.id, TRASH_THUMBNAIL)}
+                "thumbnail_url": self._links.thumbnail_link(image.id, TRASH_LINK)}
+
+    def thumbnail(self, image_id: str, signature: str) -> Delivered:
+        """`/images/:id/thumbnails/trash-<signature>.jpg` (the listing's `thumbnail_url`): the
+        image's 200×200 thumbnail, in the trash or not; the signature is the proof, as for the
+        other thumbnail links. Raises BadRequest `Invalid url`, NotFound."""
+        if not self._links.is_thumbnail_signature(image_id, TRASH_LINK, signature):
+            raise BadRequest("Invalid url")
+        with self._db.uow() as uow:
+            image = uow.images.get_by_id(image_id)
+            if image is None:
+                raise NotFound("Image not found")
+            asset, transformation = image.asset, shown(image, chain(TRASH_CHAIN))
+        return self._render(asset, transformation)
 
     def restore(self, principal: Principal, image_id: str) -> None:
         """`DELETE /api/v1/trashed_images/:image_id`: the image is back, with its tags (they

@@ -1,7 +1,8 @@
 """`GET /images/:image_id?token=…` (seeds 000, 001) and
 `GET /images/:id/thumbnails/<mini|thumbnail|full>-<signature>.jpg` (the `external_urls`):
 302 to a signed delivery URL of Tessera's own delivery route, with the HTML body and the
-no-store, any-origin headers SharinPix sends."""
+no-store, any-origin headers SharinPix sends. `trash-<signature>.jpg`, the trash listing's
+link, answers the thumbnail itself: a trashed image has no delivery URL."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from tessera.errors import BadRequest
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import PrincipalDep, response_headers, static_headers
+from tessera.http.routes.delivery import response_of
 
 router = APIRouter(tags=["sharinpix"])
-_THUMBNAIL: Final = re.compile(r"(mini|thumbnail|full)-([0-9a-f]{1,64})\.jpg")
+_THUMBNAIL: Final = re.compile(r"(mini|thumbnail|full|trash)-([0-9a-f]{1,64})\.jpg")
 _REDIRECT_HEADERS: Final = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache",
                             "Expires": "Fri, 01 Jan 1990 00:00:00 GMT",
                             "Access-Control-Allow-Origin": "*"}
@@ -44,6 +46,9 @@ async def thumbnail_redirect(image_id: str, name: str, request: Request,
     match = _THUMBNAIL.fullmatch(name)
     if match is None:
         raise BadRequest("Invalid url")
-    url = await run_in_threadpool(services.redirects.thumbnail_url, image_id, match.group(1),
-                                  match.group(2))
+    link, signature = match.groups()
+    if link == "trash":  # served here: a trashed image has no delivery URL
+        delivered = await run_in_threadpool(services.trash.thumbnail, image_id, signature)
+        return response_of(delivered, request.method)
+    url = await run_in_threadpool(services.redirects.thumbnail_url, image_id, link, signature)
     return redirect(url, static_headers(request))

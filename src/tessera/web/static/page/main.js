@@ -200,6 +200,7 @@ class Page {
         list.replaceChildren(...data.map((row) => {
           const label = this.names.get(row.id) || `Image ${row.id.slice(0, 8)}`;
           const item = el('li', { class: 'trash-item' },
+            el('img', { src: row.thumbnail_url, alt: '', width: '48', height: '48', loading: 'lazy' }),
             el('span', {}, label), el('span', { class: 'muted' }, `deleted ${formatDate(row.deleted_at)}`));
           item.append(el('button', {
             type: 'button', class: 'button', 'aria-label': `Restore ${label}`,
