@@ -21,16 +21,22 @@ def _integer(name: str, text: str | None, default: int, maximum: int) -> int:
     return int(text)
 
 
+def page_number(text: str | None) -> int:
+    """`page` of a listing with a fixed page size: 1-`MAX_PAGE`, 1 when absent."""
+    return _integer("page", text, 1, MAX_PAGE)
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
     @classmethod
-    def parse(cls, page: str | None, per_page: str | None) -> PageRequest:
+    def parse(cls, page: str | None, per_page: str | None, *,
+              default_per_page: int = DEFAULT_PER_PAGE) -> PageRequest:
         """Raises BadRequest unless both are integers in range (absent: defaults)."""
-        return cls(_integer("page", page, 1, MAX_PAGE),
-                   _integer("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE))
+        return cls(page_number(page),
+                   _integer("per_page", per_page, default_per_page, MAX_PER_PAGE))
 
     @property
     def offset(self) -> int:

@@ -27,7 +27,7 @@ from tessera.services.image_json import tag_image_json
 from tessera.services.image_links import ImageLinks
 from tessera.services.images import facts_of
 from tessera.services.params import MAX_IMAGE_IDS, check_image_ids
-from tessera.services.tags import check_page, ensure_tags, find_tag
+from tessera.services.tags import ensure_tags, find_tag
 
 log = logging.getLogger(__name__)
 TAG_IMAGES_PAGE_SIZE: Final = 1000
@@ -108,7 +108,6 @@ class TagImageService:
         filter given, oldest first, `TAG_IMAGES_PAGE_SIZE` rows a page before filtering."""
         if image_ids is not None and len(image_ids) > MAX_IMAGE_IDS:
             raise BadRequest(f"At most {MAX_IMAGE_IDS} image_ids")
-        check_page(page)
         if image_id is not None:
             image_ids = [i for i in (image_ids or [image_id]) if i == image_id]
         _key, secret = self._access.signing_secret(principal)

@@ -44,18 +44,11 @@ log = logging.getLogger(__name__)
 TAGS_PAGE_SIZE: Final = 500
 AUTOCOMPLETE_LIMIT: Final = 20
 PUBLIC_PAGE_SIZE: Final = 100
-MAX_PAGE: Final = 100_000
 MAX_ON_DEMAND_TAGS: Final = 500
 MAX_QUERY_LENGTH: Final = 255
 TAGS_TOKEN_LIFETIME: Final = timedelta(days=7)
 FILTERS: Final = {"visible": "visible", "listed": "listed", "public": "is_public",
                   "allow_download": "allow_download"}
-
-
-def check_page(page: int) -> int:
-    if not 1 <= page <= MAX_PAGE:
-        raise BadRequest(f"page must be an integer from 1 to {MAX_PAGE}")
-    return page
 
 
 def new_tag_row(organization_id: str, name: str, now: datetime) -> dict[str, Any]:
@@ -202,7 +195,6 @@ class TagService:
         """`GET /api/v1/tags[?visible=true|false]`, oldest first, `TAGS_PAGE_SIZE` a page;
         the tags the token's `Tags` sections name are created first."""
         authorize(principal.abilities, OrganizationView.TAGS)
-        check_page(page)
         flags = {"visible": read_flag("visible", visible)} if visible is not None else {}
         org = principal.organization_id
         with self._db.uow() as uow:
@@ -268,7 +260,6 @@ class TagService:
         """`GET /api/v1/tags/:tag_id/public_tags`, no token: the image JSON of the live
         images carrying a public tag, oldest tagging first, `PUBLIC_PAGE_SIZE` a page,
         URLs signed with the organization's secret. Any other tag is unknown (404)."""
-        check_page(page)
         with self._db.uow() as uow:
             tag = uow.tags.get_anywhere(tag_id)
             if tag is None or not tag.is_public:

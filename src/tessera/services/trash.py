@@ -33,7 +33,6 @@ from tessera.services.params import check_image_ids
 
 log = logging.getLogger(__name__)
 TRASH_PAGE_SIZE: Final = 100
-MAX_PAGE: Final = 100_000
 # The trash's own thumbnail link: 200×200 as `external_urls.large` (seed 004), but served by
 # the trash itself, since a trashed image is unknown to delivery URLs.
 TRASH_LINK: Final = "trash"
@@ -90,8 +89,6 @@ class TrashService:
         """`GET /api/v1/trashed_images[?album_id=]`: `{id, deleted_at, thumbnail_url}` of the
         trashed images of the albums the token holds `trash` on, most recent first,
         `TRASH_PAGE_SIZE` a page. With `album_id`, `trash` on that album is required (401)."""
-        if not 1 <= page <= MAX_PAGE:
-            raise BadRequest(f"page must be an integer from 1 to {MAX_PAGE}")
         abilities = principal.abilities
         if album_id is not None:
             authorize(abilities, Action.TRASH, check_album_id(album_id))

@@ -7,29 +7,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from tessera.errors import BadRequest
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import PrincipalDep, api_response
+from tessera.services.pagination import PageRequest
 from tessera.services.search import DEFAULT_PER_PAGE
 
 router = APIRouter(prefix="/api/v1", tags=["sharinpix"])
-
-
-def int_param(request: Request, name: str, default: int) -> int:
-    value = request.query_params.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer") from exc
 
 
 @router.get("/search", summary="Search the images the token may see")
 @router.get("/search/", include_in_schema=False)
 async def search(request: Request, principal: PrincipalDep,
                  services: ServicesDep) -> JSONResponse:
-    rows = await run_in_threadpool(
-        services.search.search, principal, request.query_params.get("q"),
-        int_param(request, "page", 1), int_param(request, "per_page", DEFAULT_PER_PAGE))
+    query = request.query_params
+    page = PageRequest.parse(query.get("page"), query.get("per_page"),
+                             default_per_page=DEFAULT_PER_PAGE)
+    rows = await run_in_threadpool(services.search.search, principal, query.get("q"),
+                                   page.page, page.per_page)
     return api_response(request, principal, rows)

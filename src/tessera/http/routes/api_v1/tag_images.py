@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import PrincipalDep, api_response, response_headers
 from tessera.http.routes.api_v1.nested_params import read_params
-from tessera.http.routes.api_v1.tags import page_of
+from tessera.services.pagination import page_number
 
 router = APIRouter(prefix="/api/v1", tags=["sharinpix"])
 
@@ -22,7 +22,7 @@ async def list_tag_images(request: Request, principal: PrincipalDep,
                           services: ServicesDep) -> JSONResponse:
     query = request.query_params
     image_ids = query.getlist("image_ids[]") or query.getlist("image_ids") or None
-    page = page_of(request)
+    page = page_number(request.query_params.get("page"))
     rows = await run_in_threadpool(
         lambda: services.tag_images.list(
             principal, image_ids, tag_name=query.get("tag_name"),

@@ -14,15 +14,9 @@ from tessera.errors import BadRequest
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import JSON_UTF8, PrincipalDep, api_response, static_headers
 from tessera.http.routes.api_v1.nested_params import read_params
+from tessera.services.pagination import page_number
 
 router = APIRouter(prefix="/api/v1", tags=["sharinpix"])
-
-
-def page_of(request: Request) -> int:
-    try:
-        return int(request.query_params.get("page", "1"))
-    except ValueError as exc:
-        raise BadRequest("page must be an integer") from exc
 
 
 @router.post("/tags", summary="Create a tag")
@@ -38,8 +32,9 @@ async def create_tag(request: Request, principal: PrincipalDep,
 @router.get("/tags/", include_in_schema=False)
 async def list_tags(request: Request, principal: PrincipalDep,
                     services: ServicesDep) -> JSONResponse:
-    body = await run_in_threadpool(services.tags.index, principal,
-                                   request.query_params.get("visible"), page_of(request))
+    query = request.query_params
+    body = await run_in_threadpool(services.tags.index, principal, query.get("visible"),
+                                   page_number(query.get("page")))
     return api_response(request, principal, body)
 
 
@@ -79,5 +74,6 @@ async def tags_token(request: Request, principal: PrincipalDep,
 @router.get("/tags/{tag_id}/public_tags/", include_in_schema=False)
 async def public_tag_images(tag_id: str, request: Request,
                             services: ServicesDep) -> JSONResponse:
-    body = await run_in_threadpool(services.tags.public_images, tag_id, page_of(request))
+    body = await run_in_threadpool(services.tags.public_images, tag_id,
+                                   page_number(request.query_params.get("page")))
     return JSONResponse(body, media_type=JSON_UTF8, headers=static_headers(request))

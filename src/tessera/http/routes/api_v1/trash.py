@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from tessera.errors import BadRequest
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import PrincipalDep, api_response, response_headers
 from tessera.http.routes.api_v1.nested_params import read_params
 from tessera.services.access import Principal
+from tessera.services.pagination import page_number
 
 router = APIRouter(prefix="/api/v1", tags=["sharinpix"])
 
@@ -45,10 +45,7 @@ async def delete_image(image_id: str, request: Request, principal: PrincipalDep,
 async def list_trashed_images(request: Request, principal: PrincipalDep,
                               services: ServicesDep) -> JSONResponse:
     query = request.query_params
-    try:
-        page = int(query.get("page", "1"))
-    except ValueError as exc:
-        raise BadRequest("page must be an integer") from exc
+    page = page_number(query.get("page"))
     rows = await run_in_threadpool(services.trash.list, principal, query.get("album_id"), page)
     return api_response(request, principal, rows)
 
