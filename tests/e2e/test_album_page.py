@@ -7,6 +7,7 @@ edit actions, ZIP download, a read-only token, screenshots at phone and desktop 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -124,6 +125,20 @@ def open_page(context: Any, server: Server, album_id: str, token: str) -> tuple[
     return page, watch
 
 
+@contextlib.contextmanager
+def album_page(browser: Any, server: Server, album_id: str, token: str,
+               **options: Any) -> Iterator[tuple[Any, Watch]]:
+    """The album page in a fresh browser context (desktop size unless `options` say
+    otherwise); leaving the block checks what `Watch` watches and closes the context."""
+    context = browser.new_context(**(options or DESKTOP))
+    try:
+        page, watch = open_page(context, server, album_id, token)
+        yield page, watch
+        watch.check(token)
+    finally:
+        context.close()
+
+
 def swipe(page: Any, selector: str, fraction: float) -> None:
     """A real touch gesture (DevTools Input events) across `fraction` of the element's width."""
     box = page.locator(selector).bounding_box()
@@ -169,134 +184,133 @@ def test_upload_view_delete_restore(browser: Any, page_server: Server, corpus: P
 
     album_id = new_album()
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    expect(page.locator("#dropzone")).to_be_visible()
-    expect(page.locator("#camera-input")).to_have_attribute("capture", "environment")
-    expect(page.locator("#camera-input")).to_have_attribute("accept", "image/*")
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        expect(page.locator("#dropzone")).to_be_visible()
+        expect(page.locator("#camera-input")).to_have_attribute("capture", "environment")
+        expect(page.locator("#camera-input")).to_have_attribute("accept", "image/*")
 
-    # Three corpus photos dropped at once, uploads throttled so that progress shows.
-    photos = [corpus / p for p in PHOTOS]
-    throttle_uploads(page, 1_500_000)
-    drop_files(page, "#dropzone", photos)
-    page.wait_for_function("() => [...document.querySelectorAll('#upload-list progress')]"
-                           ".some(p => p.value > 0 && p.value < 100)")
-    expect(page.locator("#upload-list .upload")).to_have_count(3)
-    screenshot(page, "upload-desktop")
-    throttle_uploads(page, None)
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(3, timeout=60_000)
-    expect(page.locator("#upload-list .failed")).to_have_count(0)
-    # In the order they were dropped, named after their files.
-    names = tile_names(page)
-    assert [n.lower() for n in names] == [p.stem.lower() for p in photos], names
-    expect(page.locator("#count")).to_have_text("(3 images)")
-    # Thumbnails from the delivery engine: a srcset of widths, lazy, on the dominant colour.
-    first_tile = page.locator("#gallery .tile[data-id]").first
-    image = httpx.get(f"{page_server.base_url}/api/v1/images/{first_tile.get_attribute('data-id')}",
-                      headers=auth(token)).json()
-    thumb = first_tile.locator("img")
-    expect(thumb).to_have_attribute("loading", "lazy")
-    srcset = thumb.get_attribute("srcset") or ""
-    assert [c.rsplit(" ", 1)[1] for c in srcset.split(", ")] == ["100w", "200w", "300w", "1920w"]
-    assert image["thumbnails"]["mini"] + " 100w" in srcset
-    assert re.fullmatch(r"#[0-9A-Fa-f]{6}", image["color"]), image["color"]
-    red, green, blue = (int(image["color"][i:i + 2], 16) for i in (1, 3, 5))
-    expect(page.locator("#gallery .tile[data-id]").first).to_have_css(
-        "background-color", f"rgb({red}, {green}, {blue})")
-    loaded(page, "#gallery img")
-    screenshot(page, "gallery-desktop")
-    check_axe(page)
+        # Three corpus photos dropped at once, uploads throttled so that progress shows.
+        photos = [corpus / p for p in PHOTOS]
+        throttle_uploads(page, 1_500_000)
+        drop_files(page, "#dropzone", photos)
+        page.wait_for_function("() => [...document.querySelectorAll('#upload-list progress')]"
+                               ".some(p => p.value > 0 && p.value < 100)")
+        expect(page.locator("#upload-list .upload")).to_have_count(3)
+        screenshot(page, "upload-desktop")
+        throttle_uploads(page, None)
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(3, timeout=60_000)
+        expect(page.locator("#upload-list .failed")).to_have_count(0)
+        # In the order they were dropped, named after their files.
+        names = tile_names(page)
+        assert [n.lower() for n in names] == [p.stem.lower() for p in photos], names
+        expect(page.locator("#count")).to_have_text("(3 images)")
+        # Thumbnails from the delivery engine: a srcset of widths, lazy, on the dominant colour.
+        first_tile = page.locator("#gallery .tile[data-id]").first
+        first_id = first_tile.get_attribute("data-id")
+        image = httpx.get(f"{page_server.base_url}/api/v1/images/{first_id}",
+                          headers=auth(token)).json()
+        thumb = first_tile.locator("img")
+        expect(thumb).to_have_attribute("loading", "lazy")
+        srcset = thumb.get_attribute("srcset") or ""
+        widths = [c.rsplit(" ", 1)[1] for c in srcset.split(", ")]
+        assert widths == ["100w", "200w", "300w", "1920w"]
+        assert image["thumbnails"]["mini"] + " 100w" in srcset
+        assert re.fullmatch(r"#[0-9A-Fa-f]{6}", image["color"]), image["color"]
+        red, green, blue = (int(image["color"][i:i + 2], 16) for i in (1, 3, 5))
+        expect(page.locator("#gallery .tile[data-id]").first).to_have_css(
+            "background-color", f"rgb({red}, {green}, {blue})")
+        loaded(page, "#gallery img")
+        screenshot(page, "gallery-desktop")
+        check_axe(page)
 
-    # The viewer: open, navigate with keys, swipe, zoom; metadata of the GPS photo.
-    page.locator("#gallery .tile-open").first.click()
-    viewer = page.locator("#viewer")
-    expect(viewer).to_be_visible()
-    expect(page.locator("#viewer-title")).to_have_text(names[0])
-    expect(page.locator("#viewer-position")).to_have_text("Image 1 of 3")
-    expect(page.locator("#place .coordinates")).to_contain_text("48.82")
-    expect(page.locator("#place .coordinates")).to_contain_text("2.39")
-    expect(page.locator("#meta")).to_contain_text("Pixel 4a")
-    expect(page.locator("#meta")).to_contain_text("2023")
-    page.keyboard.press("ArrowRight")
-    expect(page.locator("#viewer-title")).to_have_text(names[1])
-    # EXIF orientation 6 is applied: the landscape-stored phone photo shows upright.
-    loaded(page, "#viewer-image")
-    width, height = page.evaluate(
-        "() => { const i = document.querySelector('#viewer-image');"
-        " return [i.naturalWidth, i.naturalHeight]; }")
-    assert height > width, (width, height)
-    page.keyboard.press("ArrowLeft")
-    expect(page.locator("#viewer-title")).to_have_text(names[0])
-    page.keyboard.press("End")
-    expect(page.locator("#viewer-title")).to_have_text(names[2])
-    expect(page.locator("#meta")).to_contain_text("Canon PowerShot S40")
-    box = page.locator("#stage").bounding_box()
-    assert box is not None
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.7, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=5)
-    page.mouse.up()
-    expect(page.locator("#viewer-title")).to_have_text(names[0])  # swiped to the next: wraps
-    page.locator("#zoom-in").click()
-    expect(page.locator("#zoom-level")).to_have_text("150%")
-    page.locator("#zoom-reset").click()
-    expect(page.locator("#zoom-level")).to_have_text("100%")
-    for button in ("#rotate-left", "#crop-start", "#caption-start", "#annotate-start",
-                   "#duplicate", "#download-one", "#delete"):
-        expect(page.locator(button)).to_be_visible()
-    loaded(page, "#viewer-image")
-    screenshot(page, "viewer-desktop")
-    check_axe(page)
-    # A single download: the original, as an attachment.
-    with page.expect_download() as download:
-        page.locator("#download-one").click()
-    original = Path(download.value.path()).read_bytes()
-    assert original[:3] == b"\xff\xd8\xff" and len(original) > 1000
+        # The viewer: open, navigate with keys, swipe, zoom; metadata of the GPS photo.
+        page.locator("#gallery .tile-open").first.click()
+        viewer = page.locator("#viewer")
+        expect(viewer).to_be_visible()
+        expect(page.locator("#viewer-title")).to_have_text(names[0])
+        expect(page.locator("#viewer-position")).to_have_text("Image 1 of 3")
+        expect(page.locator("#place .coordinates")).to_contain_text("48.82")
+        expect(page.locator("#place .coordinates")).to_contain_text("2.39")
+        expect(page.locator("#meta")).to_contain_text("Pixel 4a")
+        expect(page.locator("#meta")).to_contain_text("2023")
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#viewer-title")).to_have_text(names[1])
+        # EXIF orientation 6 is applied: the landscape-stored phone photo shows upright.
+        loaded(page, "#viewer-image")
+        width, height = page.evaluate(
+            "() => { const i = document.querySelector('#viewer-image');"
+            " return [i.naturalWidth, i.naturalHeight]; }")
+        assert height > width, (width, height)
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#viewer-title")).to_have_text(names[0])
+        page.keyboard.press("End")
+        expect(page.locator("#viewer-title")).to_have_text(names[2])
+        expect(page.locator("#meta")).to_contain_text("Canon PowerShot S40")
+        box = page.locator("#stage").bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.7, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=5)
+        page.mouse.up()
+        expect(page.locator("#viewer-title")).to_have_text(names[0])  # swiped to the next: wraps
+        page.locator("#zoom-in").click()
+        expect(page.locator("#zoom-level")).to_have_text("150%")
+        page.locator("#zoom-reset").click()
+        expect(page.locator("#zoom-level")).to_have_text("100%")
+        for button in ("#rotate-left", "#crop-start", "#caption-start", "#annotate-start",
+                       "#duplicate", "#download-one", "#delete"):
+            expect(page.locator(button)).to_be_visible()
+        loaded(page, "#viewer-image")
+        screenshot(page, "viewer-desktop")
+        check_axe(page)
+        # A single download: the original, as an attachment.
+        with page.expect_download() as download:
+            page.locator("#download-one").click()
+        original = Path(download.value.path()).read_bytes()
+        assert original[:3] == b"\xff\xd8\xff" and len(original) > 1000
 
-    # Delete (to the trash) from the viewer, then Undo: back at its place.
-    page.keyboard.press("ArrowRight")
-    expect(page.locator("#viewer-title")).to_have_text(names[1])
-    page.locator("#delete").click()
-    expect(page.locator("#viewer-title")).to_have_text(names[2])
-    expect(page.locator("#viewer-position")).to_have_text("Image 2 of 2")
-    page.keyboard.press("Escape")
-    expect(viewer).to_be_hidden()
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
-    expect(page.locator("#count")).to_have_text("(2 images)")
-    page.locator("#toasts .toast button", has_text="Undo").click()
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(3)
-    assert tile_names(page) == names
+        # Delete (to the trash) from the viewer, then Undo: back at its place.
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#viewer-title")).to_have_text(names[1])
+        page.locator("#delete").click()
+        expect(page.locator("#viewer-title")).to_have_text(names[2])
+        expect(page.locator("#viewer-position")).to_have_text("Image 2 of 2")
+        page.keyboard.press("Escape")
+        expect(viewer).to_be_hidden()
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
+        expect(page.locator("#count")).to_have_text("(2 images)")
+        page.locator("#toasts .toast button", has_text="Undo").click()
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(3)
+        assert tile_names(page) == names
 
-    # Delete again, restore from the Trash dialog.
-    page.locator("#gallery .tile-open").nth(2).click()
-    page.locator("#delete").click()
-    page.keyboard.press("Escape")
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
-    page.locator("#trash-open").click()
-    expect(page.locator("#trash-list .trash-item")).to_have_count(1)
-    # Its thumbnail loads although the image is trashed (the trash serves it itself).
-    page.wait_for_function("() => { const i = document.querySelector('#trash-list img');"
-                           " return i && i.complete && i.naturalWidth === 200; }")
-    check_axe(page)
-    page.locator("#trash-list button", has_text="Restore").click()
-    expect(page.locator("#trash-list .trash-item")).to_have_count(0)
-    page.locator("#trash-close").click()
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(3)
+        # Delete again, restore from the Trash dialog.
+        page.locator("#gallery .tile-open").nth(2).click()
+        page.locator("#delete").click()
+        page.keyboard.press("Escape")
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
+        page.locator("#trash-open").click()
+        expect(page.locator("#trash-list .trash-item")).to_have_count(1)
+        # Its thumbnail loads although the image is trashed (the trash serves it itself).
+        page.wait_for_function("() => { const i = document.querySelector('#trash-list img');"
+                               " return i && i.complete && i.naturalWidth === 200; }")
+        check_axe(page)
+        page.locator("#trash-list button", has_text="Restore").click()
+        expect(page.locator("#trash-list .trash-item")).to_have_count(0)
+        page.locator("#trash-close").click()
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(3)
 
-    # The server agrees: three images in the album, nothing in its trash.
-    api = httpx.get(f"{page_server.base_url}/api/v1/trashed_images",
-                    params={"album_id": album_id}, headers=auth(token))
-    assert api.status_code == 200 and api.json() == []
-    album = httpx.get(f"{page_server.base_url}/api/v1/albums/{album_id}", headers=auth(token))
-    assert album.json()["images_count"] == 3
+        # The server agrees: three images in the album, nothing in its trash.
+        api = httpx.get(f"{page_server.base_url}/api/v1/trashed_images",
+                        params={"album_id": album_id}, headers=auth(token))
+        assert api.status_code == 200 and api.json() == []
+        album = httpx.get(f"{page_server.base_url}/api/v1/albums/{album_id}", headers=auth(token))
+        assert album.json()["images_count"] == 3
 
-    # After the first answer, the page speaks with the refreshed X-token, never the URL's.
-    api_calls = [a for _m, u, a in watch.requests if "/api/v1/" in u and a]
-    assert api_calls[0] == f'Token token="{token}"'
-    assert any(a != api_calls[0] for a in api_calls[1:])
-    watch.check(token)
-    context.close()
+        # After the first answer, the page speaks with the refreshed X-token, never the URL's.
+        api_calls = [a for _m, u, a in watch.requests if "/api/v1/" in u and a]
+        assert api_calls[0] == f'Token token="{token}"'
+        assert any(a != api_calls[0] for a in api_calls[1:])
     check_log(page_server, token)
 
 
@@ -305,31 +319,28 @@ def test_phone_width(browser: Any, page_server: Server, corpus: Path) -> None:
 
     album_id = new_album()
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**PHONE)
-    page, watch = open_page(context, page_server, album_id, token)
-    throttle_uploads(page, 1_000_000)
-    drop_files(page, "#dropzone", [corpus / PHOTOS[1], corpus / PHOTOS[0]])
-    page.wait_for_function("() => [...document.querySelectorAll('#upload-list progress')]"
-                           ".some(p => p.value > 0 && p.value < 100)")
-    screenshot(page, "upload-phone")
-    check_axe(page)
-    throttle_uploads(page, None)
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(2, timeout=60_000)
-    loaded(page, "#gallery img")
-    screenshot(page, "gallery-phone")
-    page.locator("#gallery .tile-open").first.tap()
-    expect(page.locator("#viewer")).to_be_visible()
-    expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
-    loaded(page, "#viewer-image")
-    # A finger swipe to the left shows the next image.
-    swipe(page, "#stage", -0.6)
-    expect(page.locator("#viewer-position")).to_have_text("Image 2 of 2")
-    swipe(page, "#stage", 0.6)
-    expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
-    screenshot(page, "viewer-phone")
-    check_axe(page)
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token, **PHONE) as (page, watch):
+        throttle_uploads(page, 1_000_000)
+        drop_files(page, "#dropzone", [corpus / PHOTOS[1], corpus / PHOTOS[0]])
+        page.wait_for_function("() => [...document.querySelectorAll('#upload-list progress')]"
+                               ".some(p => p.value > 0 && p.value < 100)")
+        screenshot(page, "upload-phone")
+        check_axe(page)
+        throttle_uploads(page, None)
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(2, timeout=60_000)
+        loaded(page, "#gallery img")
+        screenshot(page, "gallery-phone")
+        page.locator("#gallery .tile-open").first.tap()
+        expect(page.locator("#viewer")).to_be_visible()
+        expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
+        loaded(page, "#viewer-image")
+        # A finger swipe to the left shows the next image.
+        swipe(page, "#stage", -0.6)
+        expect(page.locator("#viewer-position")).to_have_text("Image 2 of 2")
+        swipe(page, "#stage", 0.6)
+        expect(page.locator("#viewer-position")).to_have_text("Image 1 of 2")
+        screenshot(page, "viewer-phone")
+        check_axe(page)
 
 
 def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> None:
@@ -338,32 +349,29 @@ def test_read_only_token(browser: Any, page_server: Server, corpus: Path) -> Non
     album_id = new_album()
     image = upload_by_api(page_server, album_id, corpus / PHOTOS[2])
     token = token_for(page_server, album_id, READ_ONLY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    expect(page.locator("#count")).to_have_text("(1 image)")
-    for hidden in ("#uploader", "#select-toggle", "#download-zip", "#trash-open"):
-        expect(page.locator(hidden)).to_be_hidden()
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(1)
-    # Keyboard only: the skip link leads to the images, Enter opens, Escape comes back.
-    page.keyboard.press("Tab")
-    expect(page.locator(".skip-link")).to_be_focused()
-    page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
-    tile = page.locator("#gallery .tile-open").first
-    expect(tile).to_be_focused()
-    expect(tile).to_have_accessible_name(re.compile(r"^Open .+ \(1 of 1\)$"))
-    page.keyboard.press("Enter")
-    expect(page.locator("#viewer")).to_be_visible()
-    expect(page.locator("#viewer-close")).to_be_focused()
-    expect(page.locator("#actions [data-ability]:visible")).to_have_count(0)
-    expect(page.locator("#tag-form")).to_be_hidden()
-    check_axe(page)
-    page.keyboard.press("Escape")
-    expect(page.locator("#viewer")).to_be_hidden()
-    expect(tile).to_be_focused()
-    check_axe(page)
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        expect(page.locator("#count")).to_have_text("(1 image)")
+        for hidden in ("#uploader", "#select-toggle", "#download-zip", "#trash-open"):
+            expect(page.locator(hidden)).to_be_hidden()
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(1)
+        # Keyboard only: the skip link leads to the images, Enter opens, Escape comes back.
+        page.keyboard.press("Tab")
+        expect(page.locator(".skip-link")).to_be_focused()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        tile = page.locator("#gallery .tile-open").first
+        expect(tile).to_be_focused()
+        expect(tile).to_have_accessible_name(re.compile(r"^Open .+ \(1 of 1\)$"))
+        page.keyboard.press("Enter")
+        expect(page.locator("#viewer")).to_be_visible()
+        expect(page.locator("#viewer-close")).to_be_focused()
+        expect(page.locator("#actions [data-ability]:visible")).to_have_count(0)
+        expect(page.locator("#tag-form")).to_be_hidden()
+        check_axe(page)
+        page.keyboard.press("Escape")
+        expect(page.locator("#viewer")).to_be_hidden()
+        expect(tile).to_be_focused()
+        check_axe(page)
 
     # Edits made by hand with the same token are refused.
     base, headers = page_server.base_url, auth(token)
@@ -408,33 +416,31 @@ def test_upload_failures_and_network_drops(browser: Any, page_server: Server,
 
     album_id = new_album()
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    # Files the server refuses: each row shows the server's own message.
-    bad = [corpus / "malformed" / "truncated_baseline.jpg",
-           corpus / "not-image" / "pdf_document.jpg"]
-    form = httpx.get(f"{page_server.base_url}/api/v1/albums/{album_id}",
-                     headers=auth(token)).json()["upload_form"]
-    messages = []
-    for path in bad:
-        answer = httpx.post(form["url"], data={k: str(v) for k, v in form["params"].items()},
-                            files={"file": (path.name, path.read_bytes(), "image/jpeg")})
-        assert answer.status_code == 400, answer.text
-        messages.append(answer.json()["error"]["message"])
-    drop_files(page, "#dropzone", bad)
-    failed = page.locator("#upload-list .upload.failed [role=alert]")
-    expect(failed).to_have_count(2, timeout=30_000)
-    expect(failed).to_have_text([f"{p.name}: {m}" for p, m in zip(bad, messages, strict=True)])
-    expect(page.locator("#gallery .tile")).to_have_count(0)
-    # The network drops during an upload: the page waits for it, then sends the file again.
-    context.set_offline(True)
-    drop_files(page, "#dropzone", [corpus / "jpeg" / "hopper_baseline.jpg"])
-    expect(page.locator("#upload-list .upload-state").last).to_contain_text("retrying")
-    context.set_offline(False)
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(1, timeout=30_000)
-    expect(page.locator("#gallery .tile[data-id] img")).to_have_attribute("alt", "hopper_baseline")
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        # Files the server refuses: each row shows the server's own message.
+        bad = [corpus / "malformed" / "truncated_baseline.jpg",
+               corpus / "not-image" / "pdf_document.jpg"]
+        form = httpx.get(f"{page_server.base_url}/api/v1/albums/{album_id}",
+                         headers=auth(token)).json()["upload_form"]
+        messages = []
+        for path in bad:
+            answer = httpx.post(form["url"], data={k: str(v) for k, v in form["params"].items()},
+                                files={"file": (path.name, path.read_bytes(), "image/jpeg")})
+            assert answer.status_code == 400, answer.text
+            messages.append(answer.json()["error"]["message"])
+        drop_files(page, "#dropzone", bad)
+        failed = page.locator("#upload-list .upload.failed [role=alert]")
+        expect(failed).to_have_count(2, timeout=30_000)
+        expect(failed).to_have_text([f"{p.name}: {m}" for p, m in zip(bad, messages, strict=True)])
+        expect(page.locator("#gallery .tile")).to_have_count(0)
+        # The network drops during an upload: the page waits for it, then sends the file again.
+        page.context.set_offline(True)
+        drop_files(page, "#dropzone", [corpus / "jpeg" / "hopper_baseline.jpg"])
+        expect(page.locator("#upload-list .upload-state").last).to_contain_text("retrying")
+        page.context.set_offline(False)
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(1, timeout=30_000)
+        expect(page.locator("#gallery .tile[data-id] img")).to_have_attribute(
+            "alt", "hopper_baseline")
 
 
 def test_token_is_refreshed_before_it_expires(browser: Any, page_server: Server) -> None:
@@ -481,38 +487,35 @@ def test_rotate_crop_caption(browser: Any, page_server: Server,
 
     album_id, images = edit_album
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
-    thumb = page.locator(f"#gallery .tile[data-id='{images[0]['id']}'] img")
-    before = thumb.get_attribute("src")
-    thumb.click()
-    page.locator("#rotate-right").click()
-    expect(page.locator("#viewer-status")).to_have_text("Rotate right: done.")
-    after = thumb.get_attribute("src")
-    assert after != before and "a_90" in (after or "")
-    thumb.evaluate("img => img.decode()")  # the rotated thumbnail renders
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
+        thumb = page.locator(f"#gallery .tile[data-id='{images[0]['id']}'] img")
+        before = thumb.get_attribute("src")
+        thumb.click()
+        page.locator("#rotate-right").click()
+        expect(page.locator("#viewer-status")).to_have_text("Rotate right: done.")
+        after = thumb.get_attribute("src")
+        assert after != before and "a_90" in (after or "")
+        thumb.evaluate("img => img.decode()")  # the rotated thumbnail renders
 
-    page.locator("#crop-start").click()
-    expect(page.locator("#crop-box")).to_be_visible()
-    page.locator("#crop-box").press("Shift+ArrowLeft")
-    page.locator("#crop-box").press("Shift+ArrowUp")
-    page.locator("#crop-apply").click()
-    expect(page.locator("#viewer-status")).to_have_text("Crop: done.")
-    cropped = httpx.get(f"{page_server.base_url}/api/v1/images/{images[0]['id']}",
-                        headers=auth(token)).json()
-    assert cropped["rotation"] == 90
-    assert cropped["crop_w"] > 0 and cropped["crop_h"] > 0
-    assert "c_crop" in (thumb.get_attribute("src") or "")
+        page.locator("#crop-start").click()
+        expect(page.locator("#crop-box")).to_be_visible()
+        page.locator("#crop-box").press("Shift+ArrowLeft")
+        page.locator("#crop-box").press("Shift+ArrowUp")
+        page.locator("#crop-apply").click()
+        expect(page.locator("#viewer-status")).to_have_text("Crop: done.")
+        cropped = httpx.get(f"{page_server.base_url}/api/v1/images/{images[0]['id']}",
+                            headers=auth(token)).json()
+        assert cropped["rotation"] == 90
+        assert cropped["crop_w"] > 0 and cropped["crop_h"] > 0
+        assert "c_crop" in (thumb.get_attribute("src") or "")
 
-    page.locator("#caption-start").click()
-    page.locator("#caption-title").fill("Seine at dusk")
-    page.locator("#caption-description").fill("From the bridge")
-    page.locator("#caption-form button[type=submit]").click()
-    expect(page.locator("#viewer-title")).to_have_text("Seine at dusk")
-    expect(page.locator("#viewer-caption")).to_have_text("From the bridge")
-    watch.check(token)
-    context.close()
+        page.locator("#caption-start").click()
+        page.locator("#caption-title").fill("Seine at dusk")
+        page.locator("#caption-description").fill("From the bridge")
+        page.locator("#caption-form button[type=submit]").click()
+        expect(page.locator("#viewer-title")).to_have_text("Seine at dusk")
+        expect(page.locator("#viewer-caption")).to_have_text("From the bridge")
 
 
 def test_tag_with_autocomplete(browser: Any, page_server: Server,
@@ -521,17 +524,14 @@ def test_tag_with_autocomplete(browser: Any, page_server: Server,
 
     album_id, images = edit_album
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    page.locator("#gallery .tile-open").first.click()
-    page.locator("#tag-input").fill("Roof")
-    page.locator("#tag-form button[type=submit]").click()
-    expect(page.locator("#tag-list .tag")).to_have_text(["Roof"])
-    page.keyboard.press("ArrowRight")
-    page.locator("#tag-input").fill("Ro")
-    expect(page.locator("#tag-suggestions option[value='Roof']")).to_have_count(1)
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        page.locator("#gallery .tile-open").first.click()
+        page.locator("#tag-input").fill("Roof")
+        page.locator("#tag-form button[type=submit]").click()
+        expect(page.locator("#tag-list .tag")).to_have_text(["Roof"])
+        page.keyboard.press("ArrowRight")
+        page.locator("#tag-input").fill("Ro")
+        expect(page.locator("#tag-suggestions option[value='Roof']")).to_have_count(1)
 
 
 def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Server,
@@ -547,20 +547,19 @@ def test_infinite_scroll_keeps_the_server_order(browser: Any, page_server: Serve
     listed = [image["id"] for answer in pages for image in answer.json()]
     assert sorted(listed) == sorted(ids)
     per_page = int(pages[0].headers["X-Per-Page"])
-    context = browser.new_context(viewport={"width": 390, "height": 400})
-    page, watch = open_page(context, page_server, album_id, token)
-    tiles = page.locator("#gallery .tile[data-id]")
-    expect(tiles).to_have_count(per_page)  # one page first...
-    page.wait_for_timeout(500)
-    assert len([u for _m, u, _a in watch.requests if f"/albums/{album_id}/images" in u]) == 1
-    page.locator("#gallery .tile").last.scroll_into_view_if_needed()
-    expect(tiles).to_have_count(len(ids))  # ...the next as the end comes into view
-    assert page.eval_on_selector_all("#gallery .tile[data-id]", "t => t.map(e => e.dataset.id)") \
-        == listed
-    asked = [u for _m, u, _a in watch.requests if f"/albums/{album_id}/images" in u]
-    assert len(asked) == 2, asked  # X-Total-Count: no third request
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token,
+                    viewport={"width": 390, "height": 400}) as (page, watch):
+        tiles = page.locator("#gallery .tile[data-id]")
+        expect(tiles).to_have_count(per_page)  # one page first...
+        page.wait_for_timeout(500)
+        assert len([u for _m, u, _a in watch.requests if f"/albums/{album_id}/images" in u]) == 1
+        page.locator("#gallery .tile").last.scroll_into_view_if_needed()
+        expect(tiles).to_have_count(len(ids))  # ...the next as the end comes into view
+        shown = page.eval_on_selector_all("#gallery .tile[data-id]",
+                                          "t => t.map(e => e.dataset.id)")
+        assert shown == listed
+        asked = [u for _m, u, _a in watch.requests if f"/albums/{album_id}/images" in u]
+        assert len(asked) == 2, asked  # X-Total-Count: no third request
 
 
 def test_download_zip_of_two(browser: Any, page_server: Server,
@@ -570,20 +569,18 @@ def test_download_zip_of_two(browser: Any, page_server: Server,
     album_id, images = edit_album
     require(page_server, "POST", "/api/v1/downloads")
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP, accept_downloads=True)
-    page, watch = open_page(context, page_server, album_id, token)
-    expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
-    page.locator("#select-toggle").click()
-    for box in page.locator("#gallery .tile-select").all():
-        box.check()
-    expect(page.locator("#download-zip")).to_have_text("Download ZIP (2)")
-    with page.expect_download(timeout=60_000) as info:
-        page.locator("#download-zip").click()
-    data = Path(info.value.path()).read_bytes()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert len(archive.namelist()) == 2, archive.namelist()
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token, **DESKTOP,
+                    accept_downloads=True) as (page, _watch):
+        expect(page.locator("#gallery .tile[data-id]")).to_have_count(2)
+        page.locator("#select-toggle").click()
+        for box in page.locator("#gallery .tile-select").all():
+            box.check()
+        expect(page.locator("#download-zip")).to_have_text("Download ZIP (2)")
+        with page.expect_download(timeout=60_000) as info:
+            page.locator("#download-zip").click()
+        data = Path(info.value.path()).read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert len(archive.namelist()) == 2, archive.namelist()
 
 
 def test_duplicate(browser: Any, page_server: Server,
@@ -592,19 +589,16 @@ def test_duplicate(browser: Any, page_server: Server,
 
     album_id, images = edit_album
     token = token_for(page_server, album_id, EVERY_ABILITY)
-    context = browser.new_context(**DESKTOP)
-    page, watch = open_page(context, page_server, album_id, token)
-    page.locator("#gallery .tile-open").first.click()
-    page.locator("#duplicate").click()
-    tiles = page.locator("#gallery .tile[data-id]")
-    expect(tiles).to_have_count(3)
-    ids = page.eval_on_selector_all("#gallery .tile[data-id]", "t => t.map(e => e.dataset.id)")
-    assert ids[0] == images[0]["id"] and ids[2] == images[1]["id"]
-    copy = httpx.get(f"{page_server.base_url}/api/v1/images/{ids[1]}", headers=auth(token))
-    assert copy.status_code == 200 and copy.json()["album_id"] == album_id
-    expect(page.locator("#count")).to_have_text("(3 images)")
-    watch.check(token)
-    context.close()
+    with album_page(browser, page_server, album_id, token) as (page, watch):
+        page.locator("#gallery .tile-open").first.click()
+        page.locator("#duplicate").click()
+        tiles = page.locator("#gallery .tile[data-id]")
+        expect(tiles).to_have_count(3)
+        ids = page.eval_on_selector_all("#gallery .tile[data-id]", "t => t.map(e => e.dataset.id)")
+        assert ids[0] == images[0]["id"] and ids[2] == images[1]["id"]
+        copy = httpx.get(f"{page_server.base_url}/api/v1/images/{ids[1]}", headers=auth(token))
+        assert copy.status_code == 200 and copy.json()["album_id"] == album_id
+        expect(page.locator("#count")).to_have_text("(3 images)")
 
 
 def test_annotate(browser: Any, page_server: Server,
