@@ -45,6 +45,7 @@ from tessera.http.routes.api_v1 import unknown as unknown_api_routes
 from tessera.http.routes.delivery import DeliveryMiddleware
 from tessera.jobs.notify import ThreadNotifier
 from tessera.jobs.queue import open_job_queue
+from tessera.media.decode import set_render_threads
 from tessera.metrics import Metrics
 from tessera.render.limits import RenderLimits
 from tessera.services.access import AccessService
@@ -115,6 +116,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     """The application; `clock` (seconds since the epoch) is what time-bound checks read:
     upload timestamps, upload forms, token expiry."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    set_render_threads(settings.vips_threads)
     db = Database(settings.resolved_database_url)
     blobs = build_blob_store(settings)
     # Seals client secrets, signs Tessera's own tokens and thumbnail links.

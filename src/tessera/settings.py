@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         32, description="Renders allowed to wait for a slot; beyond that, 503 with Retry-After."
     )
     render_timeout: float = Field(30.0, description="Seconds one render may take.")
+    vips_threads: int = Field(
+        1, ge=1, description="libvips threads per render. One suits one worker process per "
+        "core: decoding and encoding, most of a render, run on one thread anyway, and more "
+        "threads per render only contend with the other renders for the cores."
+    )
     import_timeout: float = Field(
         60.0, description="Seconds a remote import (`POST /api/v1/imports`) may take to fetch, "
         "redirects included; its size limit is `TESSERA_MAX_UPLOAD_BYTES`."

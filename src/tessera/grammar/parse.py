@@ -14,6 +14,7 @@ dropped as the SDK drops them (seeds 000/001), bad values of known keys raise.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -45,8 +46,12 @@ def _shown(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
+@functools.lru_cache(maxsize=512)
 def parse_transformation(text: str) -> Transformation:
-    """Parse URL transformation text; `""` is the empty transformation. Raises GrammarError."""
+    """Parse URL transformation text; `""` is the empty transformation. Raises GrammarError.
+
+    Remembered (the values are immutable): delivery URLs mostly repeat a few transformations
+    over many images, and parsing one costs more than the rest of a cached answer."""
     return Transformation(tuple(_parse_components(text, 1))) if text else Transformation()
 
 

@@ -11,10 +11,12 @@ in SDK order, so the AST records such an order in `Component.literal_order` (and
 differently escaped spelling in `literal`) and `serialize` reproduces it: for every text that
 parses, `serialize(parse_transformation(s)) == s`. ASTs built from options or by hand have no
 literal order and serialise canonically. Cache keys and new URLs that must be canonical use
-`serialize(t, canonical=True)`, i.e. `serialize(t.canonical())`.
+`serialize(t, canonical=True)`, i.e. `serialize(t.canonical())` (`canonical_text` remembers it).
 """
 
 from __future__ import annotations
+
+import functools
 
 from tessera.grammar.ast import CONDITION_KEY, Component, Transformation
 from tessera.grammar.params import PARAMS
@@ -42,3 +44,10 @@ def serialize(transformation: Transformation, *, canonical: bool = False) -> str
     """The transformation's URL text (`""` when empty)."""
     return "/".join(serialize_component(component, canonical=canonical)
                     for component in transformation.components)
+
+
+@functools.lru_cache(maxsize=512)
+def canonical_text(transformation: Transformation) -> str:
+    """`serialize(transformation, canonical=True)`, remembered: every delivery needs it for
+    the derivative's key, and transformations repeat."""
+    return serialize(transformation, canonical=True)

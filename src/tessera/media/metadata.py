@@ -14,9 +14,8 @@ import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
 import imagehash
 import numpy as np
 import pyvips
@@ -26,6 +25,11 @@ from tessera.media.decode import load_image, vips_header
 from tessera.media.exif import datetime_original_of, gps_of, read_embedded
 from tessera.media.probe import Probe
 from tessera.media.tags import image_metadata
+
+# OpenCV is imported where it is used: its libraries are ~45 MB resident, which a process that
+# only delivers images never needs.
+if TYPE_CHECKING:
+    import cv2
 
 ANALYSIS_SIZE = 512
 MAX_COLORS = 32  # as many as Cloudinary lists
@@ -190,6 +194,7 @@ def google_palette_shares(rgb: Pixels) -> list[tuple[str, float]]:
     total = int(rgb.shape[0])
     if total == 0:
         return []
+    import cv2
     hsv = cv2.cvtColor(rgb.reshape(1, -1, 3), cv2.COLOR_RGB2HSV_FULL).reshape(-1, 3)
     hue = hsv[:, 0].astype(np.float32) * (360.0 / 256.0)
     sat = hsv[:, 1].astype(np.float32) / 255.0
@@ -237,6 +242,7 @@ _detector_lock = threading.Lock()
 
 @functools.cache
 def _face_detector() -> cv2.CascadeClassifier:
+    import cv2
     if not hasattr(cv2, "CascadeClassifier"):
         raise RuntimeError("OpenCV without Haar cascades (OpenCV 5 moved them out); "
                            "install opencv-python-headless<5")
@@ -249,6 +255,7 @@ def _face_detector() -> cv2.CascadeClassifier:
 
 def _faces(rgb: Pixels, probe: Probe) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) in display-orientation pixels of the full image."""
+    import cv2
     gray = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY))
     # Coarse scale steps and many neighbours: the defaults (1.1, 3) find faces in the
     # waterfall of orientation/landscape_*.jpg; these settings keep every corpus portrait.

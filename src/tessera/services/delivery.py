@@ -24,7 +24,7 @@ from tessera.db.uow import Database
 from tessera.errors import NotFound, Unauthorized
 from tessera.grammar.ast import DeliveryType, Flag, ImageLayer, Transformation
 from tessera.grammar.parse import parse_component
-from tessera.grammar.serialize import serialize
+from tessera.grammar.serialize import canonical_text
 from tessera.grammar.url import DeliveryPath, parse_delivery_path, verify_delivery_signature
 from tessera.media.probe import Probe
 from tessera.media.sniff import sniff
@@ -312,7 +312,7 @@ def derivative_key(asset: Asset, digest: str) -> str:
 
 def _derivative_digest(asset: Asset, transformation: Transformation,
                        negotiated: Negotiated) -> str:
-    canonical = serialize(transformation, canonical=True)
+    canonical = canonical_text(transformation)
     text = "\0".join((asset.organization_id, asset.type, asset.public_id, str(asset.version),
                       asset.etag, canonical, negotiated.key))
     return hashlib.sha256(text.encode()).hexdigest()
