@@ -456,16 +456,17 @@ def peak_rss(state: TesseraState, tmp: Path, results: Results) -> None:
     log("peak RSS: fresh server renders it to 400 px")
     fresh = ts.start(state.data_dir, tmp / "tessera-rss.log")
     try:
-        pid = fresh.server.pid
-        time.sleep(0.5)
-        _, idle = procs.peak_rss_mb(pid)
-        samples: list[float] = []
+        # `tessera serve` may be a supervisor with worker processes: watch them all, once
+        # every one has finished starting (its RSS no longer grows).
+        pids = procs.process_tree(fresh.server.pid)
+        idle = procs.settled_rss_mb(pids)
+        peak_pss = [0.0]
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
                 with contextlib.suppress(OSError):
-                    samples.append(procs.peak_rss_mb(pid)[1])
+                    peak_pss[0] = max(peak_pss[0], sum(procs.pss_mb(pid) for pid in pids))
                 time.sleep(0.005)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -477,17 +478,23 @@ def peak_rss(state: TesseraState, tmp: Path, results: Results) -> None:
             client.close()
             done.set()
             sampler.join(5)
-        hwm, _ = procs.peak_rss_mb(pid)
         if status != 200:
             results.rss_note = f"render answered HTTP {status}: {body[:100]!r}"
             return
-        results.rss_mb = max(hwm, max(samples, default=0.0))
-        results.rss_idle_mb = idle
+        # The process that rendered is the one whose peak rose most above its idle RSS.
+        peaks = {pid: procs.peak_rss_mb(pid)[0] for pid in pids}
+        renderer = max(pids, key=lambda pid: peaks[pid] - idle[pid])
+        results.rss_mb = peaks[renderer]
+        results.rss_idle_mb = idle[renderer]
+        others = ", ".join(f"{peaks[pid]:.0f}" for pid in pids if pid != renderer)
         results.notes.append(
-            f"peak RSS: VmHWM of a fresh `tessera serve` (start-up + one render of "
-            f"{workload.label}, output {output_size(body)[0]}x{output_size(body)[1]}); "
-            f"idle RSS before the request {idle:.0f} MB; "
-            f"sampled max {max(samples, default=0.0):.0f} MB")
+            f"peak RSS: VmHWM of the `tessera serve` process that rendered "
+            f"{workload.label} (output {output_size(body)[0]}x{output_size(body)[1]}) in a "
+            f"fresh server of {len(pids)} process(es); its idle RSS before the request "
+            f"{idle[renderer]:.0f} MB" + (f"; VmHWM of the others {others} MB" if others
+                                           else "")
+            + f"; all processes together (PSS, shared pages counted once) peaked at "
+            f"{peak_pss[0]:.0f} MB")
     finally:
         fresh.server.stop()
 

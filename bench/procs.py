@@ -131,6 +131,48 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmHWM", 0.0), fields.get("VmRSS", 0.0)
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server's supervisor and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def settled_rss_mb(pids: list[int], timeout: float = 30.0) -> dict[int, float]:
+    """VmRSS of each process once none of them changed by 1 MB for half a second."""
+    deadline = time.monotonic() + timeout
+    last: dict[int, float] = {}
+    while True:
+        now = {pid: peak_rss_mb(pid)[1] for pid in pids}
+        if last and all(abs(now[pid] - last[pid]) < 1 for pid in pids) \
+                or time.monotonic() > deadline:
+            return now
+        last = now
+        time.sleep(0.5)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size in MB: shared pages divided among the processes sharing them, so
+    the PSS of a supervisor and its workers adds up to what they occupy together."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def reset_peak_rss(pid: int) -> bool:
     """Reset VmHWM to the current RSS (Linux clear_refs 5); False where not permitted."""
     try:
