@@ -187,8 +187,9 @@ def measure(app: Any, library: Library, runs: int) -> list[tuple[Query, float, f
     codec = services.access.codec
     secret = services.secrets.create("bench", ORG)
     album_id = library.album_ids[7 % len(library.album_ids)]
-    tokens = {"admin": {"admin": True},
-              "album": {"abilities": {album_id: {"Access": {"image_list": True}}}}}
+    tokens: dict[str, dict[str, Any]] = {"admin": {"admin": True},
+                                         "album": {"abilities": {album_id: {"Access": {
+                                             "image_list": True}}}}}
     principals: dict[str, Principal] = {
         name: services.access.authenticate(codec.sign({**claims, "iss": secret.id}))
         for name, claims in tokens.items()}
