@@ -54,8 +54,9 @@ class Notifier(Protocol):
 
 
 class Coordinator(Protocol):
-    """What the nodes of a cluster agree on: one render per derivative, and forgetting hot
-    derivatives everywhere when an image goes. A single process needs no agreement."""
+    """What the nodes of a cluster (or the worker processes of one host) agree on: one render
+    per derivative, and forgetting hot derivatives everywhere when an image goes. A single
+    process needs no agreement."""
 
     clustered: bool
 
@@ -70,6 +71,11 @@ class Coordinator(Protocol):
 
     def on_forget(self, callback: Callable[[], None]) -> None:
         """Run `callback` whenever any node broadcasts a forget."""
+
+    def poll(self) -> None:
+        """Run the callbacks now if a forget was broadcast since the last call and has not
+        reached them yet. Called before every answer from memory, so it must cost no I/O; a
+        no-op where forgets are pushed (pub/sub) or there is nobody else."""
 
     def close(self) -> None: ...
 
