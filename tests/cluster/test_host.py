@@ -1,6 +1,6 @@
 """The worker processes of one host agree through a shared directory (`HostCoordinator`):
-a render lock excludes other processes and is freed when its holder dies, and a forget
-reaches every process's next memory lookup."""
+a render lock excludes other processes and is freed when its holder dies, a forget reaches
+every process's next memory lookup, and maintenance runs in one process at a time."""
 
 from __future__ import annotations
 
@@ -10,14 +10,20 @@ import subprocess
 import sys
 import textwrap
 import threading
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tessera.app import maintain
 from tessera.cluster import open_coordinator
 from tessera.cluster.host import HostCoordinator
 from tessera.cluster.local import LocalCoordinator
+from tessera.db.migrate import upgrade
+from tessera.db.models import Album, Import, Organization
+from tessera.db.uow import Database
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -181,3 +187,70 @@ def test_the_coordinator_follows_the_settings(tmp_path: Path) -> None:
     host = open_coordinator("", tmp_path)
     assert isinstance(host, HostCoordinator) and host.clustered
     host.close()
+
+
+# --- maintenance across workers -------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    def resume(self) -> int:
+        self.runs.append("resume")
+        return 0
+
+    def purge(self) -> None:
+        self.runs.append("purge")
+
+
+def test_maintenance_runs_in_one_process_at_a_time(coordinator: HostCoordinator,
+                                                   other: Other) -> None:
+    recorder = Recorder()
+
+    def round_() -> bool:
+        return maintain(recorder, recorder, coordinator,  # type: ignore[arg-type]
+                        "maintenance", hold_seconds=60)
+
+    assert other.ask("lock maintenance") == "held"
+    assert round_() is False
+    assert recorder.runs == []
+    assert other.ask("unlock") == "ok"
+    assert round_() is True
+    assert recorder.runs == ["resume", "purge"]
+
+
+def test_an_import_is_claimed_by_one_worker_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tessera.db'}"
+    upgrade(url)
+    workers = [Database(url), Database(url)]  # two engines, as two processes have
+    now = datetime.now(UTC)
+    with workers[0].uow() as uow:
+        uow.organizations.add(Organization(id="org", name="org", created_at=now))
+        album = Album(id=str(uuid.uuid4()), organization_id="org", external_id="a",
+                      views_count=0, created_at=now)
+        uow.albums.add(album)
+        uow.flush()
+        uow.imports.add(Import(id="job", organization_id="org", album_id=album.id,
+                               url="https://example.com/a.jpg", filename=None, metadatas={},
+                               request_headers={}, status="pending", error=None, attempts=0,
+                               image_id=None, user_id=None, created_at=now, updated_at=now))
+        uow.commit()
+    claimed: list[bool] = []
+    start = threading.Barrier(8)
+
+    def claim(db: Database) -> None:
+        start.wait()
+        with db.uow() as uow:
+            won = uow.imports.claim("job", datetime.now(UTC), now - timedelta(hours=1))
+            uow.commit()
+        claimed.append(won)
+
+    threads = [threading.Thread(target=claim, args=(workers[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == [False] * 7 + [True]
+    for db in workers:
+        db.dispose()
