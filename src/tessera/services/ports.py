@@ -63,8 +63,8 @@ class Coordinator(Protocol):
     def exclusive(self, name: str, *, hold_seconds: float,
                   wait_seconds: float) -> AbstractContextManager[bool]:
         """Hold `name` across the cluster for the block (True), or give up after
-        `wait_seconds` (False: run the block unguarded). A holder that dies releases it
-        after `hold_seconds`."""
+        `wait_seconds` (False: run the block unguarded, or skip it). A holder that dies
+        releases it after `hold_seconds` at the latest."""
 
     def broadcast_forget(self) -> None:
         """Ask every node (this one included) to drop its in-memory derivatives."""
