@@ -62,7 +62,7 @@ from tessera.services.image_queries import ImageQueryService
 from tessera.services.images import ImageService
 from tessera.services.imports import ImportService
 from tessera.services.originals_cache import OriginalsCache
-from tessera.services.ports import BlobStore
+from tessera.services.ports import BlobStore, Coordinator
 from tessera.services.redirects import RedirectService
 from tessera.services.render_gate import RenderGate
 from tessera.services.search import SearchService
@@ -86,12 +86,6 @@ def build_blob_store(settings: Settings) -> BlobStore:
                            s3_secret_access_key=settings.s3_secret_access_key)
 
 
-def build_secret_service(settings: Settings, db: Database,
-                         server_key: str | None = None) -> SecretService:
-    key = server_key or load_server_key(settings.secret_key, settings.data_dir)
-    return SecretService(db, SecretBox(key), default_cloud=settings.cloud_name)
-
-
 def build_trash_purge(settings: Settings, db: Database, blobs: BlobStore,
                       delivery: DeliveryService | None = None) -> TrashPurgeService:
     return TrashPurgeService(db, blobs, retention=timedelta(days=settings.trash_retention_days),
@@ -99,16 +93,29 @@ def build_trash_purge(settings: Settings, db: Database, blobs: BlobStore,
                              (lambda _key: None))
 
 
-async def maintain_periodically(purge: TrashPurgeService, imports: ImportService,
-                                interval: float) -> None:
-    """Every `interval` seconds (first at once): the trash retention, and pending imports
-    queued again (a queue that lost them, a worker that died)."""
-    while True:
+def maintain(purge: TrashPurgeService, imports: ImportService, coordinator: Coordinator,
+             name: str, *, hold_seconds: float) -> bool:
+    """One round of maintenance: pending imports queued again (a queue that lost them, a
+    worker that died), then the trash retention. One process of the cluster at a time (the
+    lock `name`): False, doing nothing, while another holds it or it cannot be had."""
+    with coordinator.exclusive(name, hold_seconds=hold_seconds, wait_seconds=0) as held:
+        if not held:
+            log.info("event=maintenance_skipped reason=running_elsewhere")
+            return False
         for task in (imports.resume, purge.purge):
             try:
-                await asyncio.to_thread(task)
+                task()
             except Exception:  # a failed run (database down…) is retried at the next interval
                 log.exception("event=maintenance_failed task=%s", task.__qualname__)
+    return True
+
+
+async def maintain_periodically(purge: TrashPurgeService, imports: ImportService,
+                                coordinator: Coordinator, name: str, interval: float) -> None:
+    """`maintain` every `interval` seconds, first at once."""
+    while True:
+        await asyncio.to_thread(maintain, purge, imports, coordinator, name,
+                                hold_seconds=interval)
         await asyncio.sleep(interval)
 
 
@@ -121,11 +128,13 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     blobs = build_blob_store(settings)
     # Seals client secrets, signs Tessera's own tokens and thumbnail links.
     server_key = load_server_key(settings.secret_key, settings.data_dir)
-    secrets = build_secret_service(settings, db, server_key)
+    secrets = SecretService(db, SecretBox(server_key), default_cloud=settings.cloud_name)
     notifier = ThreadNotifier(retries=settings.notification_retries,
                               retry_seconds=settings.notification_retry_seconds)
-    metrics = Metrics()
-    coordinator = open_coordinator(settings.redis_url)
+    # One of several worker processes of `tessera serve` (tessera.workers): metrics summed
+    # over them, and agreement through their shared directory unless Redis spans the hosts.
+    metrics = Metrics(multiprocess=settings.worker_group is not None)
+    coordinator = open_coordinator(settings.redis_url, settings.worker_group)
     uploads_service = UploadService(
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
@@ -151,11 +160,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     albums = AlbumService(db, secrets, access, links, public_url, clock=clock)
     images = ImageService(db, secrets, access, albums, links, public_url)
     redirects = RedirectService(db, access, links)
-    # Named after the database: only nodes sharing it may run each other's imports.
     search = SearchService(db, access, links)
+    # Named after the database: only nodes sharing it may run each other's imports, and
+    # deployments sharing one Redis do not hold each other's maintenance.
+    deployment = hashlib.sha256(db.url.encode()).hexdigest()[:12]
     import_queue = open_job_queue(settings.redis_url, workers=settings.import_workers,
-                                  name="import:" + hashlib.sha256(
-                                      db.url.encode()).hexdigest()[:12])
+                                  name=f"import:{deployment}")
     fetcher = RemoteFetcher(FetchLimits(max_bytes=settings.max_upload_bytes,
                                         timeout=settings.import_timeout,
                                         allowed_hosts=settings.import_allowed_host_set))
@@ -167,7 +177,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         maintenance = asyncio.create_task(
-            maintain_periodically(trash_purge, imports, MAINTENANCE_INTERVAL_SECONDS))
+            maintain_periodically(trash_purge, imports, coordinator,
+                                  f"maintenance:{deployment}", MAINTENANCE_INTERVAL_SECONDS))
         yield
         maintenance.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,11 +20,16 @@ app.add_typer(secrets_app, name="secrets")
 
 
 def _secret_service(settings: Settings) -> SecretService:
-    from tessera.app import build_secret_service
+    # Not through tessera.app: the commands, and the supervisor of `serve --workers`, stay
+    # light (the whole app is about 100 MB more in each process that imports it).
+    from tessera.auth.server_key import SecretBox, load_server_key
     from tessera.db.uow import Database
+    from tessera.services.secrets import SecretService
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return build_secret_service(settings, Database(settings.resolved_database_url))
+    return SecretService(Database(settings.resolved_database_url),
+                         SecretBox(load_server_key(settings.secret_key, settings.data_dir)),
+                         default_cloud=settings.cloud_name)
 
 
 @app.command("config")
@@ -49,20 +55,24 @@ def migrate() -> None:
 def serve(
     host: str = typer.Option(None, help="Bind address (default TESSERA_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default TESSERA_PORT or 8000)."),
+    workers: int = typer.Option(None, min=0, help="Worker processes (default TESSERA_WORKERS; "
+                                "0: one per CPU core, at most 8)."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate",
                                        help="Apply migrations before starting."),
 ) -> None:
-    """Start the HTTP server; in dev mode, print a ready-to-use secret URL."""
+    """Start the HTTP server, one worker process per core by default; in dev mode, print a
+    ready-to-use secret URL."""
     import uvicorn
 
-    from tessera.app import create_app
+    from tessera.auth.server_key import load_server_key
     from tessera.db.migrate import upgrade
     from tessera.http.access_log import log_config
     from tessera.services.secrets import DEFAULT_ORGANIZATION
 
     settings = Settings()
-    settings = settings.model_copy(update={"host": host or settings.host,
-                                           "port": port or settings.port})
+    settings = settings.model_copy(update={
+        "host": host or settings.host, "port": port or settings.port,
+        "workers": settings.workers if workers is None else workers})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate_first:
         upgrade(settings.resolved_database_url)
@@ -75,11 +85,23 @@ def serve(
 
     # The wheel's libvips must be the one in use, not a system build shadowing it.
     libvips = ".".join(str(pyvips.version(i)) for i in range(3))
+    count = settings.resolved_workers
     typer.echo(f"Tessera on http://{settings.host}:{settings.port}  (API docs: /docs, "
-               f"libvips {libvips})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True, access_log=settings.access_log,
-                log_config=log_config())
+               f"libvips {libvips}, {count} worker{'s' if count > 1 else ''})")
+    options: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "log_level": "info",
+        "proxy_headers": True, "access_log": settings.access_log, "log_config": log_config()}
+    if count == 1:
+        from tessera.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return
+    from tessera.workers import WORKER_APP, worker_environment
+
+    # Created here, once: workers starting together would race to generate it.
+    load_server_key(settings.secret_key, settings.data_dir)
+    os.environ.update(worker_environment(settings))  # uvicorn spawns: they inherit it
+    uvicorn.run(WORKER_APP, factory=True, workers=count, **options)
 
 
 @app.command()

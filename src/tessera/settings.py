@@ -6,11 +6,14 @@ Every field carries a description: the README's configuration table is generated
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_AUTO_WORKERS = 8
 
 
 class Settings(BaseSettings):
@@ -34,6 +37,17 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
     host: str = Field("127.0.0.1", description="Address `tessera serve` binds to.")
     port: int = Field(8000, description="Port `tessera serve` binds to.")
+    workers: int = Field(
+        0, ge=0, description="Worker processes `tessera serve` runs (`--workers`); 0: one per "
+        f"CPU core available to the process, at most {MAX_AUTO_WORKERS} (Python runs one "
+        "request's code at a time per process). They coordinate through the data directory, "
+        "or Redis when `TESSERA_REDIS_URL` is set."
+    )
+    worker_group: Path | None = Field(
+        None, description="Internal: set by `tessera serve` for its workers when it runs "
+        "several, to their shared directory `<data_dir>/workers` (render locks, the forget "
+        "counter, metric files). Never set it yourself."
+    )
     public_url: str = Field(
         "", description="Base URL clients reach Tessera at; default `http://<host>:<port>`."
     )
@@ -64,10 +78,11 @@ class Settings(BaseSettings):
         "rendering under `<data_dir>/cache/originals`; the least recently used go first."
     )
     render_concurrency: int = Field(
-        2, description="Renders running at once (one per core is a good start)."
+        2, description="Renders running at once in each worker process."
     )
     render_queue: int = Field(
-        32, description="Renders allowed to wait for a slot; beyond that, 503 with Retry-After."
+        32, description="Renders allowed to wait for a slot in each worker process; beyond that, "
+        "503 with Retry-After."
     )
     render_timeout: float = Field(30.0, description="Seconds one render may take.")
     vips_threads: int = Field(
@@ -80,7 +95,7 @@ class Settings(BaseSettings):
         "redirects included; its size limit is `TESSERA_MAX_UPLOAD_BYTES`."
     )
     import_workers: int = Field(
-        2, description="Imports fetched at once by the embedded job queue of each server."
+        2, description="Imports fetched at once by the embedded job queue of each worker process."
     )
     import_allowed_hosts: str = Field(
         "", description="Comma-separated `host` or `host:port` entries imports may fetch from "
@@ -121,6 +136,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tessera.db').resolve()}"
+
+    @property
+    def resolved_workers(self) -> int:
+        if self.workers:
+            return self.workers
+        # The cores this process may run on (a container's or taskset's), not the machine's.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
+        return max(1, min(MAX_AUTO_WORKERS, cores))
 
     @property
     def import_allowed_host_set(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +45,24 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                database: str, storage: str,
-               extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`tessera serve` on a free port over the given back ends, until the block ends."""
+               extra_env: dict[str, str] | None = None,
+               args: Sequence[str] = ()) -> Iterator[Server]:
+    """`tessera serve [args]` on a free port over the given back ends, until the block ends.
+
+    Two worker processes unless `extra_env` or `args` say otherwise: the default on a
+    two-core machine, whatever the cores of the one running the tests. With `--port` in
+    `args`, the environment names another port (the option must win)."""
     data_dir = tmp_path_factory.mktemp(f"e2e-{database}-{storage}")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(TESSERA_DATA_DIR=str(data_dir), TESSERA_PORT=str(port),
-               TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1")
+               TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1",
+               TESSERA_WORKERS="2")
     env.update(extra_env or {})
+    command = [str(BIN / "tessera"), "serve", *args]
+    if "--port" in args:
+        command[command.index("--port") + 1] = str(port)
+        env["TESSERA_PORT"] = str(_free_port())
     stack = contextlib.ExitStack()
     source = stack.enter_context(serve_source())
     env["TESSERA_IMPORT_ALLOWED_HOSTS"] = source.host
@@ -73,20 +83,24 @@ def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                    TESSERA_S3_REGION="us-east-1", TESSERA_S3_ACCESS_KEY_ID="test",
                    TESSERA_S3_SECRET_ACCESS_KEY="test")
     log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen([str(BIN / "tessera"), "serve"], env=env, stdout=log,  # noqa: S603
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("server did not start:\n" + (data_dir / "server.log").read_text())
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        output = (data_dir / "server.log").read_text()
+            output = (data_dir / "server.log").read_text()
+            # Every worker up: one that is still starting takes no connections yet, and
+            # tests of several workers need them all.
+            workers = re.search(r"libvips [^,]+, (\d+) workers?\)", output)
+            if workers and output.count("Application startup complete") >= int(workers[1]):
+                try:
+                    if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.1)
         match = re.search(r"Secret URL: sharinpix://([^:]+):([^@]+)@127\.0\.0\.1:(\d+)/api/v1",
                           output)
         assert match, output

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from tessera.settings import Settings, settings_table
+from tessera.settings import MAX_AUTO_WORKERS, Settings, settings_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -27,6 +29,15 @@ def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert settings.max_upload_bytes == 50_000_000 and settings.max_pixels == 100_000_000
     assert settings.cloud_name == "tessera" and settings.port == 8000
+
+
+def test_workers_default_to_the_cores_this_process_may_use() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert Settings(workers=0).resolved_workers == min(cores, MAX_AUTO_WORKERS)
+    assert Settings(workers=3).resolved_workers == 3
+    assert Settings(workers=12).resolved_workers == 12  # the cap is on the automatic count only
+    with pytest.raises(ValidationError):
+        Settings(workers=-1)
 
 
 def test_readme_configuration_table_is_generated_from_settings() -> None:

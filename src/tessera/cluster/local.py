@@ -25,5 +25,8 @@ class LocalCoordinator:
     def on_forget(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
 
+    def poll(self) -> None:
+        pass  # the only memory cache heard the forget at once
+
     def close(self) -> None:
         self._callbacks.clear()

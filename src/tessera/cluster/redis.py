@@ -65,6 +65,9 @@ class RedisCoordinator:
             self._listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True,
                                                   exception_handler=_keep_listening)
 
+    def poll(self) -> None:
+        pass  # forgets are pushed: the listener thread runs the callbacks
+
     def _run_callbacks(self) -> None:
         for callback in self._callbacks:
             callback()

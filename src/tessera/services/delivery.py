@@ -87,6 +87,7 @@ class DeliveryService:
         self._memory: TTLCache[tuple[str, ClientHints], Delivered] = TTLCache(
             maxsize=memory_bytes, ttl=memory_seconds, getsizeof=_size_of)
         self._memory_lock = threading.Lock()
+        self._memory_cleared = 0  # clears so far
         self._db = db
         self._blobs = blobs
         self._secrets = secrets
@@ -106,6 +107,7 @@ class DeliveryService:
     def from_memory(self, raw_path: str, hints: ClientHints,
                     if_none_match: str | None = None) -> Delivered | None:
         """The answer for a hot versioned URL without any I/O, or None (then call `deliver`)."""
+        self._coordinator.poll()  # a forget from another worker process clears memory first
         with self._memory_lock:
             hit = self._memory.get((raw_path, hints))
         if hit is None:
@@ -120,6 +122,7 @@ class DeliveryService:
     def _clear_memory(self) -> None:
         with self._memory_lock:
             self._memory.clear()
+            self._memory_cleared += 1
 
     def forget_original(self, blob_key: str) -> None:
         """Drop this node's local copy of a remote original (after a purge)."""
@@ -128,11 +131,14 @@ class DeliveryService:
     def deliver(self, raw_path: str, hints: ClientHints,
                 if_none_match: str | None = None) -> Delivered:
         """Raises GrammarError/BadRequest (400), Unauthorized (401), NotFound (404), Busy (503)."""
+        cleared = self._memory_cleared
         delivered = self._deliver(raw_path, hints, if_none_match)
         if delivered.data is not None and delivered.cache_control == IMMUTABLE \
                 and len(delivered.data) <= self._memory.maxsize // 16:
             with self._memory_lock:
-                self._memory[(raw_path, hints)] = delivered
+                # Not kept if a forget came meanwhile: it may be of the image just deleted.
+                if cleared == self._memory_cleared:
+                    self._memory[(raw_path, hints)] = delivered
         return delivered
 
     def _deliver(self, raw_path: str, hints: ClientHints,

@@ -54,22 +54,28 @@ class Notifier(Protocol):
 
 
 class Coordinator(Protocol):
-    """What the nodes of a cluster agree on: one render per derivative, and forgetting hot
-    derivatives everywhere when an image goes. A single process needs no agreement."""
+    """What the nodes of a cluster (or the worker processes of one host) agree on: one render
+    per derivative, and forgetting hot derivatives everywhere when an image goes. A single
+    process needs no agreement."""
 
     clustered: bool
 
     def exclusive(self, name: str, *, hold_seconds: float,
                   wait_seconds: float) -> AbstractContextManager[bool]:
         """Hold `name` across the cluster for the block (True), or give up after
-        `wait_seconds` (False: run the block unguarded). A holder that dies releases it
-        after `hold_seconds`."""
+        `wait_seconds` (False: run the block unguarded, or skip it). A holder that dies
+        releases it after `hold_seconds` at the latest."""
 
     def broadcast_forget(self) -> None:
         """Ask every node (this one included) to drop its in-memory derivatives."""
 
     def on_forget(self, callback: Callable[[], None]) -> None:
         """Run `callback` whenever any node broadcasts a forget."""
+
+    def poll(self) -> None:
+        """Run the callbacks now if a forget was broadcast since the last call and has not
+        reached them yet. Called before every answer from memory, so it must cost no I/O; a
+        no-op where forgets are pushed (pub/sub) or there is nobody else."""
 
     def close(self) -> None: ...
 
