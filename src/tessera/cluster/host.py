@@ -20,10 +20,11 @@ import mmap
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
+
+from tessera.cluster.locking import ExclusiveBlock, Release
 
 STRIPES: Final = 1024
 _FIRST_WAIT: Final = 0.002  # seconds between tries at first, doubling up to _LAST_WAIT
@@ -31,8 +32,7 @@ _LAST_WAIT: Final = 0.05
 _COUNTER: Final = 8  # bytes
 
 
-class HostCoordinator:
-    clustered = True
+class HostCoordinator(ExclusiveBlock):
 
     def __init__(self, directory: Path, *, stripes: int = STRIPES) -> None:
         self._locks = directory / "locks"
@@ -47,21 +47,20 @@ class HostCoordinator:
         self._generation = memoryview(self._map).cast("Q")
         self._seen = self._generation[0]
 
-    @contextmanager
-    def exclusive(self, name: str, *, hold_seconds: float,
-                  wait_seconds: float) -> Iterator[bool]:
+    def acquire(self, name: str, *, hold_seconds: float,
+                wait_seconds: float) -> Release | None:
         # A descriptor per call: flocks on separate open files exclude each other even
-        # between threads of one process.
+        # between threads of one process, and any thread may unlock it.
         fd = os.open(self._locks / f"{self._stripe(name)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            held = _lock(fd, wait_seconds)
-            try:
-                yield held
-            finally:
-                if held:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
+        if not _lock(fd, wait_seconds):
             os.close(fd)
+            return None
+
+        def release() -> None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+        return release
 
     def _stripe(self, name: str) -> int:
         digest = hashlib.blake2b(name.encode(), digest_size=8).digest()

@@ -3,20 +3,22 @@ inside the process, and a forget reaches the only memory cache there is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+
+from tessera.cluster.locking import ExclusiveBlock, Release
 
 
-class LocalCoordinator:
-    clustered = False
+def _nothing() -> None:
+    pass
 
+
+class LocalCoordinator(ExclusiveBlock):
     def __init__(self) -> None:
         self._callbacks: list[Callable[[], None]] = []
 
-    @contextmanager
-    def exclusive(self, name: str, *, hold_seconds: float,
-                  wait_seconds: float) -> Iterator[bool]:
-        yield True
+    def acquire(self, name: str, *, hold_seconds: float,
+                wait_seconds: float) -> Release | None:
+        return _nothing  # nobody else to exclude
 
     def broadcast_forget(self) -> None:
         for callback in self._callbacks:

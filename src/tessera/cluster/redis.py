@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, Final
 
 import redis
 from redis.exceptions import LockError, RedisError
+
+from tessera.cluster.locking import ExclusiveBlock, Release
 
 log = logging.getLogger(__name__)
 
@@ -22,32 +23,32 @@ FORGET_CHANNEL: Final = "tessera:forget"
 _LOCK_PREFIX: Final = "tessera:render:"
 
 
-class RedisCoordinator:
-    clustered = True
+class RedisCoordinator(ExclusiveBlock):
 
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._callbacks: list[Callable[[], None]] = []
         self._listener: Any = None
 
-    @contextmanager
-    def exclusive(self, name: str, *, hold_seconds: float,
-                  wait_seconds: float) -> Iterator[bool]:
+    def acquire(self, name: str, *, hold_seconds: float,
+                wait_seconds: float) -> Release | None:
+        # thread_local=False: the thread that stores the derivative releases the lock.
         lock = self._redis.lock(_LOCK_PREFIX + name, timeout=hold_seconds, sleep=0.01,
-                                blocking_timeout=wait_seconds)
+                                blocking_timeout=wait_seconds, thread_local=False)
         try:
-            held = bool(lock.acquire())
+            if not lock.acquire():
+                return None
         except RedisError:  # Redis away: render unguarded rather than fail the request
             log.warning("event=cluster_lock_unavailable name=%s", name, exc_info=True)
-            held = False
-        try:
-            yield held
-        finally:
-            if held:
-                try:
-                    lock.release()
-                except (LockError, RedisError):  # expired meanwhile, or Redis away
-                    log.warning("event=cluster_lock_release_failed name=%s", name)
+            return None
+
+        def release() -> None:
+            try:
+                lock.release()
+            except (LockError, RedisError):  # expired meanwhile, or Redis away
+                log.warning("event=cluster_lock_release_failed name=%s", name)
+
+        return release
 
     def broadcast_forget(self) -> None:
         self._run_callbacks()  # this node at once; the others when the message arrives

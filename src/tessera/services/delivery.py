@@ -216,8 +216,9 @@ class DeliveryService:
 
         def work() -> tuple[bytes, str, bool]:
             seconds = self._limits.deadline_seconds
-            with self._coordinator.exclusive(key, hold_seconds=seconds + 30,
-                                             wait_seconds=seconds):
+            release = self._coordinator.acquire(key, hold_seconds=seconds + 30,
+                                                wait_seconds=seconds)
+            try:
                 # Checked again inside the single flight: a render of this key may have
                 # finished (here or on another node) since the caller looked.
                 stored = self._cached_derivative(key)
@@ -228,10 +229,13 @@ class DeliveryService:
                                   resolve_layer=lambda layer: self._layer(
                                       asset.organization_id, layer),
                                   limits=self._limits)
-                if self._coordinator.clustered:  # stored before the lock lets others look
-                    self._blobs.put_bytes(key, rendered.data, content_type=rendered.mime)
-                else:
-                    self.writer.store(key, rendered.data, rendered.mime)
+                # The lock goes once the derivative is stored, after the answer: whoever
+                # waited for it (another worker or node) then reads it instead of rendering.
+                self.writer.store(key, rendered.data, rendered.mime, then=release)
+                release = None
+            finally:
+                if release is not None:
+                    release()
             self._metrics.renders.inc()
             self._metrics.render_seconds.observe(time.perf_counter() - started)
             return rendered.data, rendered.format, True

@@ -5,13 +5,16 @@ the response that carries the same bytes. `store` hands the write to one backgro
 keeps the bytes in `pending` until they are stored, so this node reads its own writes (a second
 request for the derivative, signed or not, finds it at once). Bounded: beyond `max_bytes`
 waiting, `store` writes in the caller, which slows renders to the pace of the store instead of
-growing memory. A failed write is logged and forgotten: the next request renders again.
+growing memory. A failed write is logged and forgotten: the next request renders again. A
+render lock handed over with the bytes (`then`) is released once they are stored, so other
+workers and nodes waiting for the same derivative read it rather than render it again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from tessera.services.ports import BlobStore
@@ -28,7 +31,10 @@ class DerivativeWriter:
         self._pending_bytes = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derivatives")
 
-    def store(self, key: str, data: bytes, content_type: str) -> None:
+    def store(self, key: str, data: bytes, content_type: str, *,
+              then: Callable[[], None] | None = None) -> None:
+        """Store `data` under `key` in the background; `then` runs once it is stored (or
+        the write failed), in whichever thread wrote it."""
         with self._lock:
             queued = key not in self._pending \
                 and self._pending_bytes + len(data) <= self._max_bytes
@@ -36,9 +42,13 @@ class DerivativeWriter:
                 self._pending[key] = data
                 self._pending_bytes += len(data)
         if not queued:
-            self._blobs.put_bytes(key, data, content_type=content_type)
+            try:
+                self._blobs.put_bytes(key, data, content_type=content_type)
+            finally:
+                if then is not None:
+                    then()
             return
-        self._executor.submit(self._write, key, data, content_type)
+        self._executor.submit(self._write, key, data, content_type, then)
 
     def pending(self, key: str) -> bytes | None:
         with self._lock:
@@ -51,7 +61,8 @@ class DerivativeWriter:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def _write(self, key: str, data: bytes, content_type: str) -> None:
+    def _write(self, key: str, data: bytes, content_type: str,
+               then: Callable[[], None] | None) -> None:
         try:
             self._blobs.put_bytes(key, data, content_type=content_type)
         except Exception:  # a cache write: the next request renders again
@@ -60,3 +71,5 @@ class DerivativeWriter:
             with self._lock:
                 del self._pending[key]
                 self._pending_bytes -= len(data)
+            if then is not None:
+                then()

@@ -58,13 +58,15 @@ class Coordinator(Protocol):
     per derivative, and forgetting hot derivatives everywhere when an image goes. A single
     process needs no agreement."""
 
-    clustered: bool
+    def acquire(self, name: str, *, hold_seconds: float,
+                wait_seconds: float) -> Callable[[], None] | None:
+        """Take `name` across the cluster: the function that gives it back (call it once,
+        from any thread), or None after `wait_seconds` (run unguarded, or skip). A holder
+        that dies releases it after `hold_seconds` at the latest."""
 
     def exclusive(self, name: str, *, hold_seconds: float,
                   wait_seconds: float) -> AbstractContextManager[bool]:
-        """Hold `name` across the cluster for the block (True), or give up after
-        `wait_seconds` (False: run the block unguarded, or skip it). A holder that dies
-        releases it after `hold_seconds` at the latest."""
+        """`acquire` for the block: True while held, False if it could not be had."""
 
     def broadcast_forget(self) -> None:
         """Ask every node (this one included) to drop its in-memory derivatives."""
