@@ -9,9 +9,10 @@ import numpy as np
 import pillow_heif
 import pytest
 import pyvips
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from tessera.errors import ImageRejected
+from tessera.media import decode
 from tessera.media.decode import load_image
 from tests.media.images import probe, quadrants, save, solid
 
@@ -103,3 +104,57 @@ def test_a_file_damaged_after_probing_fails_cleanly(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(ImageRejected):
         load_image(path, found)
+
+
+# JPEGs shrunk by 8 on load go through Pillow's libjpeg-turbo (faster at DC-only decoding).
+EIGHTH = ["jpeg/phone_photo_4032x3024_orient6.jpg", "jpeg/phone_photo_jolla.jpg",
+          "icc/adobe_rgb_1998_photo.jpg", "gps/nokia_phone_n_e.jpg", "metadata-edge/bad_exif.jpg",
+          "orientation/landscape_6.jpg", "orientation/progressive_orient_3.jpg",
+          "icc/icc_profile_512k_progressive.jpg", "metadata-edge/iptc.jpg"]
+
+
+@pytest.mark.parametrize("name", EIGHTH)
+def test_jpeg_at_an_eighth_has_libvips_pixels_and_metadata(
+        corpus: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = corpus / name
+    facts = probe(path)
+    opened: list[str] = []
+    jpeg_file = decode.JpegImagePlugin.JpegImageFile
+
+    def spy(filename: str) -> JpegImagePlugin.JpegImageFile:
+        opened.append(filename)
+        return jpeg_file(filename)
+
+    monkeypatch.setattr(decode.JpegImagePlugin, "JpegImageFile", spy)
+    ours = load_image(path, facts, shrink=8, access="sequential")
+    monkeypatch.undo()
+    theirs = pyvips.Image.jpegload(str(path), shrink=8)
+    assert opened == [str(path)]  # Pillow decoded it
+    assert (ours.width, ours.height, ours.bands, ours.interpretation) == (
+        theirs.width, theirs.height, theirs.bands, theirs.interpretation)
+    assert (ours - theirs).abs().max() == 0  # the same libjpeg arithmetic, pixel for pixel
+    for field in ("icc-profile-data", "exif-data", "xmp-data", "iptc-data", "orientation"):
+        assert ours.get_typeof(field) == theirs.get_typeof(field), field
+        if theirs.get_typeof(field):
+            assert ours.get(field) == theirs.get(field), field
+
+
+def test_jpeg_at_an_eighth_leaves_cmyk_and_odd_sizes_right(corpus: Path, tmp_path: Path) -> None:
+    cmyk = corpus / "jpeg/cmyk_adobe.jpg"
+    image = load_image(cmyk, probe(cmyk), shrink=8)
+    assert (image.bands, image.interpretation) == (4, "cmyk")  # libvips decodes CMYK itself
+    odd = save(quadrants(1001, 803), tmp_path / "odd.jpg", format="JPEG", quality=95)
+    image = load_image(odd, probe(odd), shrink=8)
+    theirs = pyvips.Image.jpegload(str(odd), shrink=8)
+    assert (image.width, image.height) == (theirs.width, theirs.height) == (125, 100)
+    assert (image - theirs).abs().max() == 0
+
+
+def test_jpeg_pillow_refuses_goes_back_to_libvips(tmp_path: Path) -> None:
+    # Truncated after the header probe accepted nothing: libvips' verdict stands.
+    good = save(quadrants(800, 800), tmp_path / "good.jpg", format="JPEG", quality=90)
+    facts = probe(good)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises((ImageRejected, pyvips.Error)):
+        load_image(broken, facts, shrink=8).avg()
