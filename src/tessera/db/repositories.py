@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,15 +91,55 @@ class SecretRepository:
         return int(self._session.scalar(query) or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class AssetRecord:
+    """What delivery reads of an asset row: a plain value, no ORM instance."""
+
+    organization_id: str
+    asset_id: str
+    type: str
+    public_id: str
+    version: int
+    etag: str
+    format: str
+    width: int
+    height: int
+    pages: int
+    blob_key: str
+    analysis: dict[str, Any]
+
+    @classmethod
+    def of(cls, asset: Asset) -> AssetRecord:
+        return cls(*(getattr(asset, name) for name in _RECORD_FIELDS))
+
+
+_RECORD_FIELDS = tuple(field.name for field in fields(AssetRecord))
 # Built once: every delivery request runs it, and building the statement costs more than the
 # cached compilation it maps to.
-_DELIVERABLE = select(Asset).where(
+_DELIVERABLE = select(*(getattr(Asset, name) for name in _RECORD_FIELDS)).where(
     Asset.organization_id == bindparam("organization_id"),
     Asset.resource_type == bindparam("resource_type"),
     Asset.type == bindparam("type"),
     Asset.public_id == bindparam("public_id"),
     ~select(Image.id).where(Image.asset_id == Asset.id, Image.deleted_at.is_not(None)).exists(),
 )
+
+
+class DeliverableAssets:
+    """The one query of every delivery, on a pooled connection: no session, no unit of work,
+    no ORM instance (a third of the cost; it is most of a cached answer's database time)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find(self, organization_id: str, resource_type: str, type_: str,
+             public_id: str) -> AssetRecord | None:
+        """The asset behind a delivery URL, unless its image is in the trash."""
+        with self._engine.connect() as connection:
+            row = connection.execute(_DELIVERABLE, {
+                "organization_id": organization_id, "resource_type": resource_type,
+                "type": type_, "public_id": public_id}).one_or_none()
+        return None if row is None else AssetRecord(*row)
 
 
 class AssetRepository:
@@ -113,13 +164,6 @@ class AssetRepository:
         if organization_id is not None:
             query = query.where(Asset.organization_id == organization_id)
         return int(self._session.scalar(query) or 0)
-
-    def find_deliverable(self, organization_id: str, resource_type: str, type_: str,
-                         public_id: str) -> Asset | None:
-        """`find`, unless the asset's image is in the trash (one query, as `find`)."""
-        return self._session.scalars(_DELIVERABLE, {
-            "organization_id": organization_id, "resource_type": resource_type,
-            "type": type_, "public_id": public_id}).one_or_none()
 
     def delete(self, asset_pk: int) -> None:
         self._session.execute(delete(Asset).where(Asset.id == asset_pk))

@@ -13,6 +13,7 @@ from tessera.db.repositories import (
     AlbumEventRepository,
     AlbumRepository,
     AssetRepository,
+    DeliverableAssets,
     DownloadRepository,
     ExternalUrlRepository,
     ImageRepository,
@@ -96,6 +97,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.deliverable_assets = DeliverableAssets(self.engine)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)

@@ -20,6 +20,7 @@ from pathlib import Path
 from cachetools import TTLCache
 
 from tessera.db.models import Asset
+from tessera.db.repositories import AssetRecord
 from tessera.db.uow import Database
 from tessera.errors import NotFound, Unauthorized
 from tessera.grammar.ast import DeliveryType, Flag, ImageLayer, Transformation
@@ -63,7 +64,7 @@ class Delivered:
     rendered: bool
 
 
-def source_of(asset: Asset, path: Path) -> Source:
+def source_of(asset: AssetRecord, path: Path) -> Source:
     """The renderer's view of a stored original, from its row (no re-probing)."""
     facts = asset.analysis
     probe = Probe(format=asset.format, mime=facts.get("mime") or _MIME.get(
@@ -200,16 +201,17 @@ class DeliveryService:
         """A JPEG derivative of `asset` whatever its image's state, cached like any other:
         the trash's own thumbnails, which no delivery URL reaches (a trashed image is unknown
         there). The caller has checked access; no URL, no signature."""
-        negotiated = negotiate(transformation, "jpg", asset.format, ClientHints())
-        digest = _derivative_digest(asset, transformation, negotiated)
-        key = derivative_key(asset, digest)
+        record = AssetRecord.of(asset)
+        negotiated = negotiate(transformation, "jpg", record.format, ClientHints())
+        digest = _derivative_digest(record, transformation, negotiated)
+        key = derivative_key(record, digest)
         cached = self._cached_derivative(key)
         data, fmt, fresh = (cached, sniff(cached[:64]).format, False) if cached is not None \
-            else self._render_once(key, asset, transformation, negotiated)
+            else self._render_once(key, record, transformation, negotiated)
         return Delivered(data, _mime_of_format(fmt), f'"{digest[:32]}"',
                          "private, max-age=300", (), None, fresh)
 
-    def _render_once(self, key: str, asset: Asset, transformation: Transformation,
+    def _render_once(self, key: str, asset: AssetRecord, transformation: Transformation,
                      negotiated: Negotiated) -> tuple[bytes, str, bool]:
         """(bytes, format, rendered here) of derivative `key`, rendered once however many
         ask at the same time, on this node (the gate) and across the cluster (the lock)."""
@@ -276,9 +278,8 @@ class DeliveryService:
 
     # -- sources ------------------------------------------------------------------------------
 
-    def _find(self, organization_id: str, type_: str, public_id: str) -> Asset:
-        with self._db.uow() as uow:
-            asset = uow.assets.find_deliverable(organization_id, "image", type_, public_id)
+    def _find(self, organization_id: str, type_: str, public_id: str) -> AssetRecord:
+        asset = self._db.deliverable_assets.find(organization_id, "image", type_, public_id)
         if asset is None:
             raise NotFound(f"Resource not found - {public_id}")
         return asset
@@ -287,12 +288,12 @@ class DeliveryService:
         asset = self._find(organization_id, layer.type.value, layer.public_id)
         return self._source(asset)
 
-    def _source(self, asset: Asset) -> Source:
+    def _source(self, asset: AssetRecord) -> Source:
         return source_of(asset, self._originals.path(asset.blob_key))
 
     @staticmethod
     def _is_original(transformation: Transformation, negotiated: Negotiated,
-                     asset: Asset) -> bool:
+                     asset: AssetRecord) -> bool:
         # SVG is never served as SVG from our origin (script in SVG runs there): always render.
         return (not transformation.components and asset.format != "svg"
                 and negotiated.format == asset.format)
@@ -310,17 +311,17 @@ def _explain_unparsed_component(path: DeliveryPath) -> None:
         parse_component(first, index=len(path.transformation.components) + 1)
 
 
-def derivatives_prefix(asset: Asset) -> str:
+def derivatives_prefix(asset: Asset | AssetRecord) -> str:
     """Every derivative of `asset` lives under this prefix, so purging the asset can find
     them (one listing) though their digests cannot be recomputed."""
     return f"derived/{asset.organization_id}/{asset.asset_id}/"
 
 
-def derivative_key(asset: Asset, digest: str) -> str:
+def derivative_key(asset: AssetRecord, digest: str) -> str:
     return derivatives_prefix(asset) + digest
 
 
-def _derivative_digest(asset: Asset, transformation: Transformation,
+def _derivative_digest(asset: AssetRecord, transformation: Transformation,
                        negotiated: Negotiated) -> str:
     canonical = canonical_text(transformation)
     text = "\0".join((asset.organization_id, asset.type, asset.public_id, str(asset.version),
