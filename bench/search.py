@@ -18,7 +18,6 @@ and 0-3 of 40 tags per image.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import statistics
@@ -26,19 +25,19 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
 
 from tessera.app import create_app
 from tessera.db import search_query
 from tessera.db.migrate import upgrade
 from tessera.db.models import Album, Asset, Image, ImageSearchTerm, Tag, TagImage
+from tessera.db.scratch import scratch_database
 from tessera.services import search_index
 from tessera.services.access import Principal
 from tessera.settings import Settings
@@ -226,23 +225,6 @@ def explain(url: str) -> list[str]:
     return lines
 
 
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"tessera_bench_search_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 def run_one(label: str, database_url: str, data_dir: Path,
             args: argparse.Namespace) -> list[str]:
     settings = Settings(data_dir=data_dir, database_url=database_url, secret_key="",
@@ -291,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             server = (os.environ.get("TESSERA_BENCH_POSTGRES_URL")
                       or os.environ.get("TESSERA_TEST_POSTGRES_URL") or DEFAULT_PG)
             try:
-                with postgres_database(server) as url:
+                with scratch_database(server, prefix="tessera_bench_search") as url:
                     report += run_one("PostgreSQL", url, Path(tmp) / "postgres", args)
             except Exception as exc:  # noqa: BLE001 - the report says why
                 report.append(f"PostgreSQL: n/a ({type(exc).__name__}: {exc})")

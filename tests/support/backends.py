@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
-from collections.abc import Iterator
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from tessera.db.scratch import scratch_database
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -45,19 +44,6 @@ def redis_server_url() -> str | None:
     return url
 
 
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
+def postgres_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """Create an empty database, yield its URL, drop it afterwards."""
-    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    return scratch_database(server_url, prefix="tessera_test")
