@@ -57,6 +57,26 @@ def album_token(tenant: Tenant, album_id: str, **access: bool) -> str:
     return client_token(tenant, {"abilities": {album_id: {"Access": access or FULL_ACCESS}}})
 
 
+def new_album() -> str:
+    return f"a{uuid.uuid4().hex[:14]}"
+
+
+def access_token(tenant: Tenant, album_id: str, **grants: Any) -> str:
+    """A client token with exactly these `Access` grants on one album (none: no ability)."""
+    return client_token(tenant, {"abilities": {album_id: {"Access": grants}}})
+
+
+def admin_token(tenant: Tenant) -> str:
+    return client_token(tenant, {"admin": True})
+
+
+def other_tenant(app: FastAPI) -> Tenant:
+    """A secret of a new organization: what another customer's client holds."""
+    org = f"org-{uuid.uuid4().hex[:12]}"
+    issued = app.state.services.secrets.create("other", org)
+    return Tenant(org, issued.id, issued.secret)
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f'Token token="{token}"'}
 

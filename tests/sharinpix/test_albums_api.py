@@ -20,10 +20,13 @@ from fastapi.testclient import TestClient
 from tests.conftest import Tenant
 from tests.sharinpix.helpers import (
     add_tag,
+    admin_token,
     auth,
     client_token,
     create_image,
     fetch_image,
+    new_album,
+    other_tenant,
     renderer,
 )
 from tests.sharinpix.test_ability_matrix import check_refused
@@ -34,9 +37,6 @@ UUID = re.compile(r"[0-9a-f-]{36}")
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
-def _album() -> str:
-    return f"a{uuid.uuid4().hex[:14]}"
-
 
 def _grants(tenant: Tenant, grants: dict[str, dict[str, Any]], **claims: Any) -> str:
     return client_token(tenant, {"abilities": {album_id: {"Access": access}
@@ -44,14 +44,6 @@ def _grants(tenant: Tenant, grants: dict[str, dict[str, Any]], **claims: Any) ->
                                  **claims})
 
 
-def _admin(tenant: Tenant) -> str:
-    return client_token(tenant, {"admin": True})
-
-
-def _other_org(app: FastAPI) -> Tenant:
-    org = f"org-{uuid.uuid4().hex[:12]}"
-    issued = app.state.services.secrets.create("other", org)
-    return Tenant(org, issued.id, issued.secret)
 
 
 def _open(client: TestClient, tenant: Tenant, album_id: str) -> dict[str, Any]:
@@ -63,7 +55,7 @@ def _open(client: TestClient, tenant: Tenant, album_id: str) -> dict[str, Any]:
 
 def _listed(client: TestClient, tenant: Tenant) -> list[str]:
     response = client.get("/api/v1/albums", params={"per_page": "100"},
-                          headers=auth(_admin(tenant)))
+                          headers=auth(admin_token(tenant)))
     assert response.status_code == 200, response.text
     return [album["id"] for album in response.json()]
 
@@ -83,7 +75,7 @@ def _events(app: FastAPI, tenant: Tenant, album_id: str) -> list[Any]:
 
 
 def _image_album(client: TestClient, tenant: Tenant, image_id: str) -> str:
-    response = client.get(f"/api/v1/images/{image_id}", headers=auth(_admin(tenant)))
+    response = client.get(f"/api/v1/images/{image_id}", headers=auth(admin_token(tenant)))
     assert response.status_code == 200, response.text
     return str(response.json()["album_id"])
 
@@ -92,10 +84,10 @@ def _image_album(client: TestClient, tenant: Tenant, image_id: str) -> str:
 
 
 def test_opening_an_album_counts_a_view(client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     assert [_open(client, tenant, album_id)["views_count"] for _ in range(3)] == [1, 2, 3]
     # Listing and creating count nothing.
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     listed = client.get("/api/v1/albums", headers=auth(admin)).json()
     assert [album["views_count"] for album in listed] == [3]
     created = _form(client, "POST", "/api/v1/albums", admin, [("album[public_id]", album_id)])
@@ -104,7 +96,7 @@ def test_opening_an_album_counts_a_view(client: TestClient, tenant: Tenant) -> N
 
 
 def test_concurrent_views_are_all_counted(client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     assert _open(client, tenant, album_id)["views_count"] == 1
     token = _grants(tenant, {album_id: {"see": True}})
 
@@ -121,7 +113,7 @@ def test_concurrent_views_are_all_counted(client: TestClient, tenant: Tenant) ->
 
 
 def test_concurrent_first_opens_make_one_album(client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = _grants(tenant, {album_id: {"see": True}})
 
     def first_open(_: int) -> Any:
@@ -140,7 +132,7 @@ def test_concurrent_first_opens_make_one_album(client: TestClient, tenant: Tenan
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_list_shows_the_albums_the_token_may_see(slash: str, client: TestClient,
                                                  tenant: Tenant, photo: Path) -> None:
-    first, second, never_opened, not_granted = _album(), _album(), _album(), _album()
+    first, second, never_opened, not_granted = new_album(), new_album(), new_album(), new_album()
     image = create_image(client, tenant, photo, first)
     create_image(client, tenant, photo, first)
     _open(client, tenant, second)
@@ -176,12 +168,12 @@ def test_list_shows_the_albums_the_token_may_see(slash: str, client: TestClient,
 
 def test_list_of_an_admin_is_the_whole_organization_a_page_at_a_time(
         client: TestClient, app: FastAPI, tenant: Tenant) -> None:
-    ids = [_album() for _ in range(5)]
+    ids = [new_album() for _ in range(5)]
     for album_id in ids:
         _open(client, tenant, album_id)
-    other = _other_org(app)
-    _open(client, other, _album())
-    admin = _admin(tenant)
+    other = other_tenant(app)
+    _open(client, other, new_album())
+    admin = admin_token(tenant)
     pages = []
     for page in ("1", "2", "3", "4"):
         response = client.get("/api/v1/albums", params={"page": page, "per_page": "2"},
@@ -205,7 +197,7 @@ def test_list_of_an_admin_is_the_whole_organization_a_page_at_a_time(
 def test_list_leaves_out_what_the_token_may_not_see(claims: Callable[[str], dict[str, Any]],
                                                     client: TestClient,
                                                     tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     _open(client, tenant, album_id)
     response = client.get("/api/v1/albums", headers=auth(client_token(tenant,
                                                                        claims(album_id))))
@@ -215,9 +207,9 @@ def test_list_leaves_out_what_the_token_may_not_see(claims: Callable[[str], dict
 
 def test_list_in_another_organization_and_bad_input(client: TestClient, app: FastAPI,
                                                     tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     _open(client, tenant, album_id)
-    other = _other_org(app)
+    other = other_tenant(app)
     # The same album id granted by the other organization's secret: its album, not ours.
     theirs = client.get("/api/v1/albums", headers=auth(_grants(other, {album_id: {
         "see": True}}))).json()
@@ -225,7 +217,7 @@ def test_list_in_another_organization_and_bad_input(client: TestClient, app: Fas
     check_refused(client.get("/api/v1/albums"))
     for params in ({"page": "0"}, {"page": "x"}, {"page": "-1"}, {"per_page": "0"},
                    {"per_page": "101"}, {"per_page": "1.5"}, {"page": "100001"}):
-        response = client.get("/api/v1/albums", params=params, headers=auth(_admin(tenant)))
+        response = client.get("/api/v1/albums", params=params, headers=auth(admin_token(tenant)))
         assert response.status_code == 400, params
         assert set(response.json()) == {"error"}
 
@@ -235,7 +227,7 @@ def test_list_in_another_organization_and_bad_input(client: TestClient, app: Fas
 
 @pytest.mark.parametrize("how", ["form", "json", "json_id", "slash"])
 def test_create_an_album(how: str, client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = _grants(tenant, {album_id: {"see": True}})
     if how == "form":
         response = _form(client, "POST", "/api/v1/albums", token,
@@ -267,7 +259,7 @@ def test_create_an_album(how: str, client: TestClient, tenant: Tenant) -> None:
 ])
 def test_create_is_refused(claims: Callable[[str], dict[str, Any] | None], client: TestClient,
                            tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     granted = claims(album_id)
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(_form(client, "POST", "/api/v1/albums", token,
@@ -277,7 +269,7 @@ def test_create_is_refused(claims: Callable[[str], dict[str, Any] | None], clien
 
 def test_create_bad_input_and_other_organizations(client: TestClient, app: FastAPI,
                                                   tenant: Tenant) -> None:
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     for body in ({}, {"id": ""}, {"id": 12}, {"album": {"public_id": "x" * 256}},
                  {"album": {"public_id": "tab\there"}}, {"album": {"public_id": ["a"]}}):
         response = client.post("/api/v1/albums", json=body, headers=auth(admin))
@@ -286,9 +278,9 @@ def test_create_bad_input_and_other_organizations(client: TestClient, app: FastA
     malformed = client.post("/api/v1/albums", content=b"{", headers={
         **auth(admin), "Content-Type": "application/json"})
     assert malformed.status_code == 400 and set(malformed.json()) == {"error"}
-    album_id = _album()
+    album_id = new_album()
     mine = client.post("/api/v1/albums", json={"id": album_id}, headers=auth(admin)).json()
-    other = _other_org(app)
+    other = other_tenant(app)
     theirs = client.post("/api/v1/albums", json={"id": album_id},
                          headers=auth(client_token(other, {"admin": True}))).json()
     assert theirs["public_id"] != mine["public_id"]
@@ -302,7 +294,7 @@ def test_create_bad_input_and_other_organizations(client: TestClient, app: FastA
 def test_rename_keeps_the_album_under_its_new_id(slash: str, client: TestClient,
                                                  app: FastAPI, tenant: Tenant,
                                                  photo: Path) -> None:
-    old, new = _album(), _album()
+    old, new = new_album(), new_album()
     image = create_image(client, tenant, photo, old)
     before = _open(client, tenant, old)
     token = _grants(tenant, {old: {"rename": True}, new: {"see": True}}, user_id="u-7")
@@ -332,11 +324,11 @@ def test_rename_keeps_the_album_under_its_new_id(slash: str, client: TestClient,
 
 def test_rename_onto_an_existing_album_needs_merge(client: TestClient, app: FastAPI,
                                                   tenant: Tenant, photo: Path) -> None:
-    old, target = _album(), _album()
+    old, target = new_album(), new_album()
     moved = create_image(client, tenant, photo, old)
     trashed = create_image(client, tenant, photo, old)
     kept = create_image(client, tenant, photo, target)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     assert client.delete(f"/api/v1/images/{trashed['id']}", headers=auth(admin)
                          ).status_code == 204
     old_views = _open(client, tenant, old)["views_count"]
@@ -384,7 +376,7 @@ def test_rename_onto_an_existing_album_needs_merge(client: TestClient, app: Fast
 def test_rename_is_refused(grants: Callable[[str, str], dict[str, dict[str, Any]]],
                            merge: bool, client: TestClient, tenant: Tenant,
                            photo: Path) -> None:
-    old, new = _album(), _album()
+    old, new = new_album(), new_album()
     image = create_image(client, tenant, photo, old)
     if merge:
         _open(client, tenant, new)
@@ -396,7 +388,7 @@ def test_rename_is_refused(grants: Callable[[str, str], dict[str, dict[str, Any]
 
 def test_rename_onto_an_existing_album_without_rights_there_is_401_not_409(
         client: TestClient, tenant: Tenant) -> None:
-    old, target = _album(), _album()
+    old, target = new_album(), new_album()
     _open(client, tenant, old)
     _open(client, tenant, target)
     # Without an ability on the target the token may not learn that it exists.
@@ -407,21 +399,21 @@ def test_rename_onto_an_existing_album_without_rights_there_is_401_not_409(
 
 def test_rename_bad_input_unknown_and_other_organizations(client: TestClient, app: FastAPI,
                                                          tenant: Tenant) -> None:
-    old = _album()
+    old = new_album()
     _open(client, tenant, old)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     for fields in ([], [("album[public_id]", "")], [("album[public_id]", "x" * 256)],
-                   [("album[public_id]", _album()), ("merge", "maybe")]):
+                   [("album[public_id]", new_album()), ("merge", "maybe")]):
         response = _form(client, "PUT", f"/api/v1/albums/{old}", admin, fields)
         assert response.status_code == 400, fields
         assert set(response.json()) == {"error"}
-    unknown = _form(client, "PUT", f"/api/v1/albums/{_album()}", admin,
-                    [("album[public_id]", _album())])
+    unknown = _form(client, "PUT", f"/api/v1/albums/{new_album()}", admin,
+                    [("album[public_id]", new_album())])
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
     # Another organization's album is unknown to this one's tokens.
-    other = _other_org(app)
+    other = other_tenant(app)
     foreign = _form(client, "PUT", f"/api/v1/albums/{old}", client_token(other, {
-        "admin": True}), [("album[public_id]", _album())])
+        "admin": True}), [("album[public_id]", new_album())])
     assert foreign.status_code == 404
     assert old in _listed(client, tenant)
 
@@ -445,7 +437,7 @@ def _album_images(client: TestClient, tenant: Tenant, album_id: str) -> list[dic
 
 def _tag_names(client: TestClient, tenant: Tenant, image_id: str) -> list[str]:
     response = client.get("/api/v1/tag_images", params={"image_ids[]": image_id},
-                          headers=auth(_admin(tenant)))
+                          headers=auth(admin_token(tenant)))
     assert response.status_code == 200, response.text
     return [row["tag"]["name"] for row in response.json()]
 
@@ -455,7 +447,7 @@ def test_duplicate_copies_images_without_copying_blobs(tags: bool, client: TestC
                                                        app: FastAPI, tenant: Tenant,
                                                        photo: Path) -> None:
     renderer()
-    source, copy_id = _album(), _album()
+    source, copy_id = new_album(), new_album()
     first = create_image(client, tenant, photo, source, metadatas={"room": "kitchen"})
     second = create_image(client, tenant, photo, source)
     add_tag(app, tenant, first["id"], name=f"Roof{uuid.uuid4().hex[:6]}")
@@ -490,7 +482,7 @@ def test_duplicate_copies_images_without_copying_blobs(tags: bool, client: TestC
     # The source is untouched; trashing its images keeps the copies' pixels.
     assert [i["id"] for i in _album_images(client, tenant, source)] == [first["id"],
                                                                          second["id"]]
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     assert client.request("DELETE", "/api/v1/images", json={"image_ids": [
         first["id"], second["id"]]}, headers=auth(admin)).status_code == 200
     assert blobs.exists(copied_assets[0].blob_key)
@@ -512,7 +504,7 @@ def test_duplicate_copies_images_without_copying_blobs(tags: bool, client: TestC
 ])
 def test_duplicate_is_refused(grants: Callable[[str, str], dict[str, dict[str, Any]]],
                               client: TestClient, tenant: Tenant, photo: Path) -> None:
-    source, target = _album(), _album()
+    source, target = new_album(), new_album()
     create_image(client, tenant, photo, source)
     check_refused(client.post(f"/api/v1/albums/{source}/duplicate",
                               json={"new_album_id": target},
@@ -523,23 +515,23 @@ def test_duplicate_is_refused(grants: Callable[[str, str], dict[str, dict[str, A
 def test_duplicate_bad_input_conflicts_and_other_organizations(client: TestClient,
                                                               app: FastAPI,
                                                               tenant: Tenant) -> None:
-    source, taken = _album(), _album()
+    source, taken = new_album(), new_album()
     _open(client, tenant, source)
     _open(client, tenant, taken)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     path = f"/api/v1/albums/{source}/duplicate/"
     for body in ({}, {"new_album_id": ""}, {"new_album_id": 5},
-                 {"new_album_id": _album(), "tags": "perhaps"}):
+                 {"new_album_id": new_album(), "tags": "perhaps"}):
         response = client.post(path, json=body, headers=auth(admin))
         assert response.status_code == 400, body
         assert set(response.json()) == {"error"}
     conflict = client.post(path, json={"new_album_id": taken}, headers=auth(admin))
     assert conflict.status_code == 409 and set(conflict.json()) == {"error"}
-    unknown = client.post(f"/api/v1/albums/{_album()}/duplicate",
-                          json={"new_album_id": _album()}, headers=auth(admin))
+    unknown = client.post(f"/api/v1/albums/{new_album()}/duplicate",
+                          json={"new_album_id": new_album()}, headers=auth(admin))
     assert unknown.status_code == 404
-    other = _other_org(app)
-    foreign = client.post(path, json={"new_album_id": _album()},
+    other = other_tenant(app)
+    foreign = client.post(path, json={"new_album_id": new_album()},
                           headers=auth(client_token(other, {"admin": True})))
     assert foreign.status_code == 404
 
@@ -550,7 +542,7 @@ def test_duplicate_bad_input_conflicts_and_other_organizations(client: TestClien
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_upload_done_records_the_event(slash: str, client: TestClient, app: FastAPI,
                                        tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = _grants(tenant, {album_id: {"image_upload": True}}, user_id="u-1")
     response = _form(client, "POST", f"/api/v1/albums/{album_id}/upload_done{slash}", token,
                      [("image_ids[]", "i-1"), ("image_ids[]", "i-2"), ("count", "2")])
@@ -577,7 +569,7 @@ def test_upload_done_records_the_event(slash: str, client: TestClient, app: Fast
 ])
 def test_upload_done_is_refused(claims: Callable[[str], dict[str, Any] | None],
                                 client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     granted = claims(album_id)
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(client.post(f"/api/v1/albums/{album_id}/upload_done", json={},
@@ -586,7 +578,7 @@ def test_upload_done_is_refused(claims: Callable[[str], dict[str, Any] | None],
 
 def test_upload_done_bad_input_and_other_organizations(client: TestClient, app: FastAPI,
                                                       tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = _grants(tenant, {album_id: {"image_upload": True}})
     too_big = client.post(f"/api/v1/albums/{album_id}/upload_done",
                           json={"note": "x" * 20_000}, headers=auth(token))
@@ -595,9 +587,9 @@ def test_upload_done_bad_input_and_other_organizations(client: TestClient, app: 
                          headers=auth(token))
     assert nested.status_code == 400
     assert client.post(f"/api/v1/albums/{'x' * 256}/upload_done", json={},
-                       headers=auth(_admin(tenant))).status_code == 400
+                       headers=auth(admin_token(tenant))).status_code == 400
     # Another organization's token records in its own album of that id.
-    other = _other_org(app)
+    other = other_tenant(app)
     assert client.post(f"/api/v1/albums/{album_id}/upload_done", json={},
                        headers=auth(_grants(other, {album_id: {"image_upload": True}}))
                        ).status_code == 200
@@ -608,9 +600,9 @@ def test_upload_done_bad_input_and_other_organizations(client: TestClient, app: 
 def test_thumbnails_of_listed_albums_deliver(client: TestClient, tenant: Tenant,
                                              photo: Path) -> None:
     renderer()
-    album_id = _album()
+    album_id = new_album()
     create_image(client, tenant, photo, album_id)
-    [album] = client.get("/api/v1/albums", headers=auth(_admin(tenant))).json()
+    [album] = client.get("/api/v1/albums", headers=auth(admin_token(tenant))).json()
     response = client.get(urlsplit(album["thumbnails"]["mini"]).path,
                           headers={"Accept": "image/jpeg"})
     assert response.status_code == 200 and response.headers["Content-Type"] == "image/jpeg"

@@ -14,9 +14,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
-from tests.sharinpix.helpers import auth, client_token, create_image
+from tests.sharinpix.helpers import (
+    access_token,
+    admin_token,
+    auth,
+    client_token,
+    create_image,
+    other_tenant,
+)
 from tests.sharinpix.test_ability_matrix import check_refused
-from tests.sharinpix.test_tags_api import access, admin, other_tenant
 
 DRAWING = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
            '<rect x="1" y="1" width="4" height="4" stroke="#f00" fill="none"/></svg>')
@@ -37,7 +43,7 @@ def put_annotation(client: TestClient, token: str | None, image_id: str, body: A
 
 
 def stored(client: TestClient, tenant: Tenant, image: dict[str, Any]) -> Any:
-    response = get_annotation(client, admin(tenant), image["id"])
+    response = get_annotation(client, admin_token(tenant), image["id"])
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -45,13 +51,13 @@ def stored(client: TestClient, tenant: Tenant, image: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_put_then_get(slash: str, client: TestClient, tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    reader = access(tenant, image["album_id"], image_list=True)
+    reader = access_token(tenant, image["album_id"], image_list=True)
     empty = get_annotation(client, reader, image["id"], slash)
     assert empty.status_code == 200, empty.text
     assert empty.headers["X-token"]
     assert empty.json() == {"svg": None, "object": None}
 
-    writer = access(tenant, image["album_id"], image_annotate=True)
+    writer = access_token(tenant, image["album_id"], image_annotate=True)
     response = put_annotation(client, writer, image["id"], {"svg": DRAWING, "object": FABRIC},
                               slash)
 
@@ -67,7 +73,7 @@ def test_put_then_get(slash: str, client: TestClient, tenant: Tenant, photo: Pat
 
 def test_a_form_put_and_clearing(client: TestClient, tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    token = admin(tenant)
+    token = admin_token(tenant)
     response = client.put(f"/api/v1/images/{image['id']}/annotation",
                           content=urlencode({"svg": DRAWING, "object": json.dumps(FABRIC)}),
                           headers={**auth(token),
@@ -89,7 +95,7 @@ def test_hostile_svg_is_stored_inert(client: TestClient, tenant: Tenant, photo: 
                '<image xlink:href="http://evil.example/t.png"/>'
                '<foreignObject><iframe src="http://evil.example"/></foreignObject>'
                '<rect width="3" onclick="alert(3)" fill="url(http://evil.example/#p)"/></svg>')
-    response = put_annotation(client, admin(tenant), image["id"], {"svg": hostile})
+    response = put_annotation(client, admin_token(tenant), image["id"], {"svg": hostile})
     assert response.status_code == 200, response.text
     svg = response.json()["svg"]
     assert svg == '<svg xmlns="http://www.w3.org/2000/svg"><rect width="3" /></svg>'
@@ -116,10 +122,10 @@ def test_hostile_svg_is_stored_inert(client: TestClient, tenant: Tenant, photo: 
 def test_bad_annotations_are_refused(body: dict[str, Any], status: int, client: TestClient,
                                      tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    assert put_annotation(client, admin(tenant), image["id"],
+    assert put_annotation(client, admin_token(tenant), image["id"],
                           {"svg": DRAWING, "object": FABRIC}).status_code == 200
     before = stored(client, tenant, image)
-    response = put_annotation(client, admin(tenant), image["id"], body)
+    response = put_annotation(client, admin_token(tenant), image["id"], body)
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error"}
     assert stored(client, tenant, image) == before
@@ -130,26 +136,27 @@ def test_an_oversized_body_is_413_before_reading(client: TestClient, tenant: Ten
     image = create_image(client, tenant, photo)
     response = client.put(f"/api/v1/images/{image['id']}/annotation",
                           content=b"{" + b" " * (8 * 1024 * 1024) + b"}",
-                          headers={**auth(admin(tenant)), "Content-Type": "application/json"})
+                          headers={**auth(admin_token(tenant)), "Content-Type": "application/json"})
     assert response.status_code == 413 and set(response.json()) == {"error"}
     malformed = client.put(f"/api/v1/images/{image['id']}/annotation", content=b"{",
-                           headers={**auth(admin(tenant)), "Content-Type": "application/json"})
+                           headers={**auth(admin_token(tenant)),
+                                    "Content-Type": "application/json"})
     assert malformed.status_code == 400 and set(malformed.json()) == {"error"}
 
 
 def test_unknown_foreign_and_trashed_images_are_404(client: TestClient, app: FastAPI,
                                                     tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    foreign_admin = admin(other_tenant(app))
-    for token, image_id in ((admin(tenant), str(uuid.uuid4())), (foreign_admin, image["id"])):
+    foreign_admin = admin_token(other_tenant(app))
+    for token, image_id in ((admin_token(tenant), str(uuid.uuid4())), (foreign_admin, image["id"])):
         for response in (get_annotation(client, token, image_id),
                          put_annotation(client, token, image_id, {"svg": DRAWING})):
             assert response.status_code == 404 and set(response.json()) == {"error"}
     assert stored(client, tenant, image) == {"svg": None, "object": None}
     assert client.delete(f"/api/v1/images/{image['id']}",
-                         headers=auth(admin(tenant))).status_code == 204
-    assert get_annotation(client, admin(tenant), image["id"]).status_code == 404
-    assert put_annotation(client, admin(tenant), image["id"], {"svg": DRAWING}
+                         headers=auth(admin_token(tenant))).status_code == 204
+    assert get_annotation(client, admin_token(tenant), image["id"]).status_code == 404
+    assert put_annotation(client, admin_token(tenant), image["id"], {"svg": DRAWING}
                           ).status_code == 404
 
 

@@ -19,12 +19,16 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
 from tests.sharinpix.helpers import (
+    access_token,
     add_tag,
+    admin_token,
     auth,
     chain_of,
     client_token,
     create_image,
     fetch_image,
+    new_album,
+    other_tenant,
     post_form,
     rails_fields,
     renderer,
@@ -37,22 +41,8 @@ PHOTO_SIZE = (400, 300)  # corpus gps/paris_n_e.jpg, no EXIF orientation
 Claims = Callable[[str], dict[str, Any] | None]
 
 
-def _album() -> str:
-    return f"a{uuid.uuid4().hex[:14]}"
 
 
-def _access(tenant: Tenant, album_id: str, **grants: Any) -> str:
-    return client_token(tenant, {"abilities": {album_id: {"Access": grants}}})
-
-
-def _admin(tenant: Tenant) -> str:
-    return client_token(tenant, {"admin": True})
-
-
-def _other_org(app: FastAPI) -> Tenant:
-    org = f"org-{uuid.uuid4().hex[:12]}"
-    issued = app.state.services.secrets.create("other", org)
-    return Tenant(org, issued.id, issued.secret)
 
 
 def _token_of(tenant: Tenant, claims: dict[str, Any] | None) -> str | None:
@@ -64,7 +54,7 @@ def _headers(token: str | None) -> dict[str, str]:
 
 
 def _get(client: TestClient, tenant: Tenant, image_id: str) -> dict[str, Any]:
-    response = client.get(f"/api/v1/images/{image_id}", headers=auth(_admin(tenant)))
+    response = client.get(f"/api/v1/images/{image_id}", headers=auth(admin_token(tenant)))
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -102,10 +92,10 @@ def refusals(ability: str, unrelated: str = "see") -> list[Any]:
 def test_album_images_in_a_stable_order_a_page_at_a_time(slash: str, client: TestClient,
                                                          tenant: Tenant,
                                                          photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     images = [create_image(client, tenant, photo, album_id) for _ in range(3)]
     create_image(client, tenant, photo)  # another album
-    token = _access(tenant, album_id, image_list=True)
+    token = access_token(tenant, album_id, image_list=True)
     path = f"/api/v1/albums/{album_id}/images{slash}"
 
     response = client.get(path, headers=auth(token))
@@ -127,7 +117,7 @@ def test_album_images_in_a_stable_order_a_page_at_a_time(slash: str, client: Tes
     assert pages == [[images[0]["id"], images[1]["id"]], [images[2]["id"]], []]
     # A trashed image leaves the listing.
     assert client.delete(f"/api/v1/images/{images[1]['id']}",
-                         headers=auth(_admin(tenant))).status_code == 204
+                         headers=auth(admin_token(tenant))).status_code == 204
     after = client.get(path, headers=auth(token))
     assert [i["id"] for i in after.json()] == [images[0]["id"], images[2]["id"]]
     assert after.headers["X-Total-Count"] == "2"
@@ -147,8 +137,8 @@ def test_album_images_are_refused(claims: Claims, client: TestClient, tenant: Te
 def test_album_images_unknown_album_bad_input_and_other_organizations(
         client: TestClient, app: FastAPI, tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    admin = _admin(tenant)
-    unknown = client.get(f"/api/v1/albums/{_album()}/images", headers=auth(admin))
+    admin = admin_token(tenant)
+    unknown = client.get(f"/api/v1/albums/{new_album()}/images", headers=auth(admin))
     assert unknown.status_code == 200 and unknown.json() == []
     assert unknown.headers["X-Total-Count"] == "0"
     for params in ({"page": "0"}, {"page": "two"}, {"per_page": "101"}, {"per_page": ""}):
@@ -158,9 +148,9 @@ def test_album_images_unknown_album_bad_input_and_other_organizations(
         assert set(response.json()) == {"error"}
     assert client.get(f"/api/v1/albums/{'x' * 256}/images", headers=auth(admin)
                       ).status_code == 400
-    other = _other_org(app)
+    other = other_tenant(app)
     theirs = client.get(f"/api/v1/albums/{image['album_id']}/images",
-                        headers=auth(_access(other, image["album_id"], image_list=True)))
+                        headers=auth(access_token(other, image["album_id"], image_list=True)))
     assert theirs.status_code == 200 and theirs.json() == []
 
 
@@ -171,7 +161,7 @@ def test_album_images_unknown_album_bad_input_and_other_organizations(
 def test_caption_sets_title_and_description(slash: str, client: TestClient, app: FastAPI,
                                             tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    token = _access(tenant, image["album_id"], image_caption=True)
+    token = access_token(tenant, image["album_id"], image_caption=True)
     response = _put(client, image["id"], token, [("image[title]", "Façade nord"),
                                                  ("image[description]", "Fissure visible")],
                     slash)
@@ -198,7 +188,7 @@ def test_rotation_changes_every_url_and_the_pixels(client: TestClient, tenant: T
                                                    photo: Path) -> None:
     renderer()
     image = create_image(client, tenant, photo)
-    token = _access(tenant, image["album_id"], image_rotate=True)
+    token = access_token(tenant, image["album_id"], image_rotate=True)
 
     response = _put(client, image["id"], token, [("image[rotation]", "90")])
 
@@ -235,7 +225,7 @@ def test_crop_changes_every_url_and_the_pixels(client: TestClient, tenant: Tenan
                                                photo: Path) -> None:
     renderer()
     image = create_image(client, tenant, photo)
-    token = _access(tenant, image["album_id"], image_crop=True, image_rotate=True)
+    token = access_token(tenant, image["album_id"], image_crop=True, image_rotate=True)
 
     response = _put(client, image["id"], token, _crop(10, 20, 200, 100))
 
@@ -298,13 +288,13 @@ def test_each_field_needs_its_ability(fields: list[tuple[str, str]], needs: str,
 def test_a_refused_field_changes_nothing(client: TestClient, tenant: Tenant,
                                         photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    token = _access(tenant, image["album_id"], image_caption=True, image_crop=True)
+    token = access_token(tenant, image["album_id"], image_caption=True, image_crop=True)
     check_refused(_put(client, image["id"], token, [("image[title]", "New"),
                                                    ("image[rotation]", "90"),
                                                    *_crop(0, 0, 10, 10)]))
     after = _get(client, tenant, image["id"])
     assert (after["title"], after["rotation"], after["crop_w"]) == (None, 0, 0.0)
-    granted = _put(client, image["id"], _admin(tenant),
+    granted = _put(client, image["id"], admin_token(tenant),
                    [("image[title]", "New"), ("image[rotation]", "90")])
     assert granted.status_code == 200
     assert (granted.json()["title"], granted.json()["rotation"]) == ("New", 90)
@@ -331,7 +321,7 @@ def test_update_bad_input_is_400(body: dict[str, Any], client: TestClient, tenan
                                  photo: Path) -> None:
     image = create_image(client, tenant, photo)
     response = client.put(f"/api/v1/images/{image['id']}", json=body,
-                          headers=auth(_admin(tenant)))
+                          headers=auth(admin_token(tenant)))
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
     assert _get(client, tenant, image["id"]) == image
@@ -342,13 +332,13 @@ def test_update_unknown_trashed_and_foreign_images_are_404(client: TestClient, a
                                                            photo: Path) -> None:
     image = create_image(client, tenant, photo)
     fields = [("image[title]", "x")]
-    assert _put(client, str(uuid.uuid4()), _admin(tenant), fields).status_code == 404
-    foreign = _put(client, image["id"], client_token(_other_org(app), {"admin": True}),
+    assert _put(client, str(uuid.uuid4()), admin_token(tenant), fields).status_code == 404
+    foreign = _put(client, image["id"], client_token(other_tenant(app), {"admin": True}),
                    fields)
     assert foreign.status_code == 404 and set(foreign.json()) == {"error"}
     assert client.delete(f"/api/v1/images/{image['id']}",
-                         headers=auth(_admin(tenant))).status_code == 204
-    assert _put(client, image["id"], _admin(tenant), fields).status_code == 404
+                         headers=auth(admin_token(tenant))).status_code == 204
+    assert _put(client, image["id"], admin_token(tenant), fields).status_code == 404
 
 
 # --- POST /api/v1/images/:id/duplicate ----------------------------------------------------------
@@ -363,7 +353,7 @@ def _asset_of(app: FastAPI, tenant: Tenant, image_id: str) -> Any:
 
 def _tag_names(client: TestClient, tenant: Tenant, image_id: str) -> list[str]:
     response = client.get("/api/v1/tag_images", params={"image_ids[]": image_id},
-                          headers=auth(_admin(tenant)))
+                          headers=auth(admin_token(tenant)))
     return [row["tag"]["name"] for row in response.json()]
 
 
@@ -373,10 +363,10 @@ def test_duplicate_shares_the_blob(slash: str, client: TestClient, app: FastAPI,
     renderer()
     image = create_image(client, tenant, photo)
     album_id = image["album_id"]
-    assert _put(client, image["id"], _admin(tenant), [("image[title]", "Kitchen"),
+    assert _put(client, image["id"], admin_token(tenant), [("image[title]", "Kitchen"),
                                                       ("image[rotation]", "90")]
                 ).status_code == 200
-    token = _access(tenant, album_id, image_duplicate=True)
+    token = access_token(tenant, album_id, image_duplicate=True)
 
     response = client.post(f"/api/v1/images/{image['id']}/duplicate{slash}",
                            headers=auth(token))
@@ -393,13 +383,13 @@ def test_duplicate_shares_the_blob(slash: str, client: TestClient, app: FastAPI,
     assert copied.blob_key == original.blob_key and copied.public_id != original.public_id
     assert fetch_image(client, copy["original_url"]).size == (300, 400)
     album = client.get(f"/api/v1/albums/{album_id}/images",
-                       headers=auth(_access(tenant, album_id, image_list=True))).json()
+                       headers=auth(access_token(tenant, album_id, image_list=True))).json()
     assert [i["id"] for i in album] == [image["id"], copy["id"]]
     with app.state.services.db.uow() as uow:
         assert "kitchen" in uow.search_terms.terms_of(copy["id"])
     # Trashing the original leaves the copy (and its blob) alone.
     assert client.delete(f"/api/v1/images/{image['id']}",
-                         headers=auth(_admin(tenant))).status_code == 204
+                         headers=auth(admin_token(tenant))).status_code == 204
     assert app.state.services.blobs.exists(copied.blob_key)
     assert fetch_image(client, copy["external_urls"]["fill100"]).size == (300, 400)
 
@@ -409,7 +399,7 @@ def test_duplicate_into_another_album_with_tags(client: TestClient, app: FastAPI
     image = create_image(client, tenant, photo)
     tag = f"Roof{uuid.uuid4().hex[:6]}"
     add_tag(app, tenant, image["id"], name=tag, user="u-2")
-    target = _album()
+    target = new_album()
     token = client_token(tenant, {"abilities": {
         image["album_id"]: {"Access": {"image_duplicate": True}},
         target: {"Access": {"image_upload": True}}}})
@@ -438,14 +428,14 @@ def test_duplicate_is_refused(claims: Claims, client: TestClient, tenant: Tenant
                               json={"album_id": "target"},
                               headers=_headers(_token_of(tenant, claims(album_id)))))
     listed = client.get(f"/api/v1/albums/{album_id}/images",
-                        headers=auth(_admin(tenant))).json()
+                        headers=auth(admin_token(tenant))).json()
     assert [i["id"] for i in listed] == [image["id"]]
 
 
 def test_duplicate_bad_input_and_unknown_images(client: TestClient, app: FastAPI,
                                                 tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     path = f"/api/v1/images/{image['id']}/duplicate"
     for body in ({"album_id": 5}, {"album_id": "x" * 256}, {"tags": "sometimes"}):
         response = client.post(path, json=body, headers=auth(admin))
@@ -453,7 +443,7 @@ def test_duplicate_bad_input_and_unknown_images(client: TestClient, app: FastAPI
         assert set(response.json()) == {"error"}
     assert client.post(f"/api/v1/images/{uuid.uuid4()}/duplicate",
                        headers=auth(admin)).status_code == 404
-    assert client.post(path, headers=auth(client_token(_other_org(app), {"admin": True}))
+    assert client.post(path, headers=auth(client_token(other_tenant(app), {"admin": True}))
                        ).status_code == 404
 
 
@@ -472,7 +462,7 @@ def _move(client: TestClient, token: str | None, moves: dict[str, str],
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_move_puts_images_in_other_albums(slash: str, client: TestClient, tenant: Tenant,
                                           photo: Path) -> None:
-    source, target, second_target = _album(), _album(), _album()
+    source, target, second_target = new_album(), new_album(), new_album()
     first = create_image(client, tenant, photo, source)
     second = create_image(client, tenant, photo, source)
     stays = create_image(client, tenant, photo, source)
@@ -493,7 +483,7 @@ def test_move_puts_images_in_other_albums(slash: str, client: TestClient, tenant
     assert _get(client, tenant, second["id"])["album_id"] == target
     assert _get(client, tenant, first["id"])["album_id"] == second_target
     assert _get(client, tenant, stays["id"])["album_id"] == source
-    counts = {a: client.get(f"/api/v1/albums/{a}/images", headers=auth(_admin(tenant))
+    counts = {a: client.get(f"/api/v1/albums/{a}/images", headers=auth(admin_token(tenant))
                             ).headers["X-Total-Count"] for a in (source, target)}
     assert counts == {source: "1", target: "1"}
 
@@ -501,7 +491,7 @@ def test_move_puts_images_in_other_albums(slash: str, client: TestClient, tenant
 def test_move_by_a_search_token_with_image_delete(client: TestClient, tenant: Tenant,
                                                   photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    target = _album()
+    target = new_album()
     token = client_token(tenant, {"q": f"image_id:{image['id']}", "image_delete": True,
                                   "abilities": {target: {"Access": {"image_upload": True}}}})
     assert _move(client, token, {image["id"]: target}).status_code == 200
@@ -513,7 +503,7 @@ def test_move_by_a_search_token_with_image_delete(client: TestClient, tenant: Te
                                   "search_without_image_delete", "one_of_two"])
 def test_move_is_all_or_nothing(case: str, client: TestClient, tenant: Tenant,
                                 photo: Path) -> None:
-    source, other, target = _album(), _album(), _album()
+    source, other, target = new_album(), new_album(), new_album()
     image = create_image(client, tenant, photo, source)
     elsewhere = create_image(client, tenant, photo, other)
     upload = {target: {"Access": {"image_upload": True}}}
@@ -542,7 +532,7 @@ def test_move_is_all_or_nothing(case: str, client: TestClient, tenant: Tenant,
 def test_move_bad_input_unknown_and_foreign_images(client: TestClient, app: FastAPI,
                                                    tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     for body in ({}, {"move_operations": {}}, {"move_operations": [image["id"]]},
                  {"move_operations": {image["id"]: 5}},
                  {"move_operations": {image["id"]: "x" * 256}},
@@ -550,10 +540,10 @@ def test_move_bad_input_unknown_and_foreign_images(client: TestClient, app: Fast
         response = client.post("/api/v1/images/move", json=body, headers=auth(admin))
         assert response.status_code == 400, body
         assert set(response.json()) == {"error"}
-    target = _album()
+    target = new_album()
     unknown = _move(client, admin, {image["id"]: target, str(uuid.uuid4()): target})
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
-    foreign = _move(client, client_token(_other_org(app), {"admin": True}),
+    foreign = _move(client, client_token(other_tenant(app), {"admin": True}),
                     {image["id"]: target})
     assert foreign.status_code == 404
     assert _get(client, tenant, image["id"])["album_id"] == image["album_id"]
@@ -569,14 +559,14 @@ def test_image_url_is_a_signed_delivery_url(slash: str, client: TestClient, tena
     image = create_image(client, tenant, photo)
     album_id = image["album_id"]
     path = f"/api/v1/images/{image['id']}/image_url{slash}"
-    plain = client.get(path, headers=auth(_access(tenant, album_id, image_list=True)))
+    plain = client.get(path, headers=auth(access_token(tenant, album_id, image_list=True)))
     assert plain.status_code == 200, plain.text
     assert plain.headers["X-token"]
     assert list(plain.json()) == ["url"]
     assert chain_of(plain.json()["url"], tenant) == ""
     assert fetch_image(client, plain.json()["url"]).size == PHOTO_SIZE
 
-    token = _access(tenant, album_id, image_list=True, image_transform=True)
+    token = access_token(tenant, album_id, image_list=True, image_transform=True)
     nested = client.get(path + "?transformations[][crop]=fit&transformations[][width]=50",
                         headers=auth(token))
     assert nested.status_code == 200, nested.text
@@ -587,7 +577,7 @@ def test_image_url_is_a_signed_delivery_url(slash: str, client: TestClient, tena
                          headers=auth(token))
     assert chain_of(as_json.json()["url"], tenant) == "c_fill,h_20,w_20/a_90"
     # The image's own rotation comes first, as on every URL of it.
-    assert _put(client, image["id"], _admin(tenant), [("image[rotation]", "90")]
+    assert _put(client, image["id"], admin_token(tenant), [("image[rotation]", "90")]
                 ).status_code == 200
     rotated = client.get(path, headers=auth(token)).json()["url"]
     assert chain_of(rotated, tenant) == "a_90"
@@ -629,7 +619,7 @@ def test_custom_transformations_need_image_transform(claims: Claims, client: Tes
 def test_image_url_bad_input_and_unknown_images(client: TestClient, app: FastAPI,
                                                 tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     path = f"/api/v1/images/{image['id']}/image_url"
     for query in ("?transformations=not-json", "?transformations=5",
                   '?transformations=["x"]', "?transformations[][width]=-5&"
@@ -639,7 +629,7 @@ def test_image_url_bad_input_and_unknown_images(client: TestClient, app: FastAPI
         assert set(response.json()) == {"error"}
     assert client.get(f"/api/v1/images/{uuid.uuid4()}/image_url", headers=auth(admin)
                       ).status_code == 404
-    assert client.get(path, headers=auth(client_token(_other_org(app), {"admin": True}))
+    assert client.get(path, headers=auth(client_token(other_tenant(app), {"admin": True}))
                       ).status_code == 404
 
 
@@ -648,7 +638,7 @@ def test_image_url_bad_input_and_unknown_images(client: TestClient, app: FastAPI
 
 def _image_uploaded_by(client: TestClient, tenant: Tenant, photo: Path,
                        user_id: str) -> dict[str, Any]:
-    album_id = _album()
+    album_id = new_album()
     token = client_token(tenant, {"abilities": {album_id: {"Access": {
         "see": True, "image_upload": True}}}, "user_id": user_id})
     result = upload_through_form(client, token, album_id, photo)
@@ -662,14 +652,14 @@ def _image_uploaded_by(client: TestClient, tenant: Tenant, photo: Path,
 def test_user_is_who_uploaded_the_image(slash: str, client: TestClient, tenant: Tenant,
                                         photo: Path) -> None:
     image = _image_uploaded_by(client, tenant, photo, "0f2a5bd1-user")
-    token = _access(tenant, image["album_id"], image_list=True)
+    token = access_token(tenant, image["album_id"], image_list=True)
     response = client.get(f"/api/v1/images/{image['id']}/user{slash}", headers=auth(token))
     assert response.status_code == 200, response.text
     assert response.headers["X-token"]
     assert response.json() == {"id": "0f2a5bd1-user"}
     anonymous = create_image(client, tenant, photo)
     assert client.get(f"/api/v1/images/{anonymous['id']}/user",
-                      headers=auth(_admin(tenant))).json() == {"id": None}
+                      headers=auth(admin_token(tenant))).json() == {"id": None}
     by_search = client.get(f"/api/v1/images/{image['id']}/user",
                            headers=auth(client_token(tenant, {"q": f"image_id:{image['id']}"})))
     assert by_search.json() == {"id": "0f2a5bd1-user"}
@@ -682,9 +672,9 @@ def test_user_is_refused(claims: Claims, client: TestClient, app: FastAPI, tenan
     path = f"/api/v1/images/{image['id']}/user"
     check_refused(client.get(path, headers=_headers(_token_of(tenant,
                                                               claims(image["album_id"])))))
-    assert client.get(path, headers=auth(client_token(_other_org(app), {"admin": True}))
+    assert client.get(path, headers=auth(client_token(other_tenant(app), {"admin": True}))
                       ).status_code == 404
-    assert client.get(f"/api/v1/images/{uuid.uuid4()}/user", headers=auth(_admin(tenant))
+    assert client.get(f"/api/v1/images/{uuid.uuid4()}/user", headers=auth(admin_token(tenant))
                       ).status_code == 404
 
 
@@ -695,16 +685,16 @@ def test_user_is_refused(claims: Claims, client: TestClient, app: FastAPI, tenan
 def test_image_syncs_answer_what_the_token_may_read(slash: str, client: TestClient,
                                                     app: FastAPI, tenant: Tenant,
                                                     photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     first = create_image(client, tenant, photo, album_id)
     second = create_image(client, tenant, photo, album_id)
     trashed = create_image(client, tenant, photo, album_id)
     elsewhere = create_image(client, tenant, photo)
-    foreign = create_image(client, _other_org(app), photo)
-    admin = _admin(tenant)
+    foreign = create_image(client, other_tenant(app), photo)
+    admin = admin_token(tenant)
     assert client.delete(f"/api/v1/images/{trashed['id']}", headers=auth(admin)
                          ).status_code == 204
-    token = _access(tenant, album_id, image_list=True)
+    token = access_token(tenant, album_id, image_list=True)
     ids = [second["id"], elsewhere["id"], str(uuid.uuid4()), trashed["id"], foreign["id"],
            first["id"], second["id"]]
 
@@ -733,7 +723,7 @@ def test_image_syncs_answer_what_the_token_may_read(slash: str, client: TestClie
 def test_image_syncs_bad_input_and_refusals(client: TestClient, tenant: Tenant,
                                             photo: Path) -> None:
     image = create_image(client, tenant, photo)
-    admin = _admin(tenant)
+    admin = admin_token(tenant)
     for params in ({}, {"ids[]": ""}, {"ids[]": [str(i) for i in range(501)]},
                    {"ids[a]": "b"}):
         response = client.get("/api/v1/image_syncs", params=params, headers=auth(admin))

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from tessera.db.models import Import
 from tessera.settings import Settings
 from tests.conftest import Tenant
-from tests.sharinpix.helpers import auth, client_token
+from tests.sharinpix.helpers import auth, client_token, new_album
 from tests.sharinpix.test_ability_matrix import check_refused
 from tests.support.http_source import Source, serve_source
 
@@ -69,9 +69,6 @@ def importer(backend_settings: Settings, source: Source) -> Iterator[Importer]:
         yield Importer(app, client, source)
 
 
-def _album() -> str:
-    return f"a{uuid.uuid4().hex[:14]}"
-
 
 def _upload_token(tenant: Tenant, album_id: str) -> str:
     return client_token(tenant, {"abilities": {album_id: {"Access": {"image_upload": True}}}})
@@ -99,7 +96,7 @@ def _get(importer: Importer, token: str, import_id: str, slash: str = "") -> Any
 
 def _import(importer: Importer, tenant: Tenant, url: str, **extra: Any) -> dict[str, Any]:
     """Post an import, wait for the worker, answer the finished import's JSON."""
-    album_id = extra.pop("album_id", None) or _album()
+    album_id = extra.pop("album_id", None) or new_album()
     token = _upload_token(tenant, album_id)
     response = _post(importer, token, {"album_id": album_id, "url": url, **extra})
     assert response.status_code == 202, response.text
@@ -132,7 +129,7 @@ def _check_shape(body: dict[str, Any]) -> None:
 def test_an_image_is_imported_into_the_album(how: str, slash: str, importer: Importer,
                                              photo: Path) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     token = _upload_token(tenant, album_id)
     url = importer.source.url("/files/photo.jpg")
     response = _post(importer, token, {"album_id": album_id, "url": url,
@@ -239,7 +236,7 @@ def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(importer: Impo
 def test_loopback_is_refused_without_the_allow_list(app: FastAPI, client: TestClient,
                                                     tenant: Tenant, source: Source) -> None:
     # The suite's ordinary server allows no host at all.
-    album_id = _album()
+    album_id = new_album()
     token = _upload_token(tenant, album_id)
     response = client.post("/api/v1/imports", headers=auth(token),
                            json={"album_id": album_id, "url": source.url("/files/photo.jpg")})
@@ -252,7 +249,7 @@ def test_loopback_is_refused_without_the_allow_list(app: FastAPI, client: TestCl
 
 def test_a_pending_import_is_resumed_after_a_restart(importer: Importer) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     token = _upload_token(tenant, album_id)
     # An import a previous server accepted but never ran: only its row exists.
     first = _post(importer, token, {"album_id": album_id, "url": importer.source.url("/x")})
@@ -286,7 +283,7 @@ def test_a_pending_import_is_resumed_after_a_restart(importer: Importer) -> None
 ])
 def test_importing_is_granted(claims: Any, importer: Importer) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     token = client_token(tenant, claims(album_id))
     created = _post(importer, token, {"album_id": album_id,
                                       "url": importer.source.url("/files/photo.jpg")})
@@ -310,7 +307,7 @@ REFUSED = [
 @pytest.mark.parametrize("claims", REFUSED)
 def test_importing_is_refused(claims: Any, importer: Importer) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     granted = claims(album_id)
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(_post(importer, token, {"album_id": album_id,
@@ -322,7 +319,7 @@ def test_importing_is_refused(claims: Any, importer: Importer) -> None:
 @pytest.mark.parametrize("claims", [p for p in REFUSED if p.id != "no_token"])
 def test_reading_an_import_is_refused(claims: Any, importer: Importer) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     created = _post(importer, _upload_token(tenant, album_id),
                     {"album_id": album_id, "url": importer.source.url("/files/photo.jpg")})
     check_refused(_get(importer, client_token(tenant, claims(album_id)), created.json()["id"]))
@@ -331,7 +328,7 @@ def test_reading_an_import_is_refused(claims: Any, importer: Importer) -> None:
 
 def test_another_organizations_import_is_unknown(importer: Importer) -> None:
     tenant, other = importer.tenant(), importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     created = _post(importer, _upload_token(tenant, album_id),
                     {"album_id": album_id, "url": importer.source.url("/files/photo.jpg")})
     for token in (client_token(other, {"admin": True}), _upload_token(other, album_id)):
@@ -380,7 +377,7 @@ def test_malformed_json_and_unknown_ids(importer: Importer) -> None:
 
 def test_the_import_url_is_kept_as_posted(importer: Importer) -> None:
     tenant = importer.tenant()
-    album_id = _album()
+    album_id = new_album()
     url = importer.source.url("/files/a%20b.jpg?size=large")
     created = _post(importer, _upload_token(tenant, album_id), {"album_id": album_id,
                                                                 "url": url})

@@ -16,11 +16,7 @@ from fastapi.testclient import TestClient
 
 from tessera.auth.signing import api_sign
 from tests.conftest import Tenant
-from tests.sharinpix.helpers import album_token, auth, claims_of, upload_through_form
-
-
-def _album() -> str:
-    return f"a{uuid.uuid4().hex[:12]}"
+from tests.sharinpix.helpers import album_token, auth, claims_of, new_album, upload_through_form
 
 
 def _images(app: FastAPI, tenant: Tenant) -> int:
@@ -29,7 +25,7 @@ def _images(app: FastAPI, tenant: Tenant) -> int:
 
 
 def test_upload_form(client: TestClient, tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = album_token(tenant, album_id, see=True, image_upload=True)
     # The Host header must not leak into URLs: they come from the configured public URL.
     response = client.get(f"/api/v1/albums/{album_id}/", headers={**auth(token),
@@ -60,7 +56,7 @@ def test_upload_form(client: TestClient, tenant: Tenant) -> None:
 
 def test_notification_first_then_client(client: TestClient, app: FastAPI, tenant: Tenant,
                                         photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = album_token(tenant, album_id)
     result = upload_through_form(client, token, album_id, photo)
     form = client.get(f"/api/v1/albums/{album_id}", headers=auth(token)).json()["upload_form"]
@@ -80,7 +76,7 @@ def test_notification_first_then_client(client: TestClient, app: FastAPI, tenant
     assert called_back.json()["id"] == image["id"]
     assert called_back.json()["metadatas"] == {"k": "v"}  # the callback's metadatas are kept
     assert _images(app, tenant) == before + 1
-    other = _album()
+    other = new_album()
     moved = client.post(f"/api/v1/albums/{other}/images",
                         json={"cloudinary": result},
                         headers=auth(album_token(tenant, other)))
@@ -89,7 +85,7 @@ def test_notification_first_then_client(client: TestClient, app: FastAPI, tenant
 
 def test_concurrent_registrations_make_one_image(client: TestClient, app: FastAPI,
                                                  tenant: Tenant, photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = album_token(tenant, album_id)
     result = upload_through_form(client, token, album_id, photo)
     before = _images(app, tenant)
@@ -114,7 +110,7 @@ def test_concurrent_registrations_make_one_image(client: TestClient, app: FastAP
 ])
 def test_forged_results_are_refused(field: str, value: object, client: TestClient,
                                     app: FastAPI, tenant: Tenant, photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     token = album_token(tenant, album_id)
     result = upload_through_form(client, token, album_id, photo)
     before = _images(app, tenant)
@@ -129,7 +125,7 @@ def test_forged_results_are_refused(field: str, value: object, client: TestClien
                                                   "signature": "s"}}])
 def test_malformed_results_are_400(body: dict[str, Any], client: TestClient,
                                    tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     response = client.post(f"/api/v1/albums/{album_id}/images", json=body,
                            headers=auth(album_token(tenant, album_id)))
     assert response.status_code == 400, response.text

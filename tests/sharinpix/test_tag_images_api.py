@@ -17,18 +17,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
-from tests.sharinpix.helpers import auth, client_token, create_image
-from tests.sharinpix.test_ability_matrix import check_refused
-from tests.sharinpix.test_tags_api import (
-    ISO,
-    access,
-    admin,
-    check_tag,
-    list_tags,
-    make_tag,
+from tests.sharinpix.helpers import (
+    access_token,
+    admin_token,
+    auth,
+    client_token,
+    create_image,
     new_album,
     other_tenant,
 )
+from tests.sharinpix.test_ability_matrix import check_refused
+from tests.sharinpix.test_tags_api import ISO, check_tag, list_tags, make_tag
 
 TAG_IMAGE_KEYS = ["id", "created_at", "user", "image", "tag"]
 
@@ -103,14 +102,14 @@ def test_tag_images_by_name_or_id(how: str, slash: str, client: TestClient, app:
     assert [row["id"] for row in again.json()] == [rows[1]["id"], rows[0]["id"]]
     assert again.json()[0] == rows[1]
     assert rows_of(app, tenant) == 2
-    assert {row["id"] for row in listed(client, admin(tenant))} == {r["id"] for r in rows}
+    assert {row["id"] for row in listed(client, admin_token(tenant))} == {r["id"] for r in rows}
 
 
 def test_concurrent_tagging_leaves_one_row(client: TestClient, app: FastAPI, tenant: Tenant,
                                            photo: Path) -> None:
     image = create_image(client, tenant, photo)
     make_tag(client, tenant, "Race")
-    token = admin(tenant)
+    token = admin_token(tenant)
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(lambda _: tag_images(client, token, "Race", [image["id"]]),
                                 range(8)))
@@ -125,7 +124,7 @@ def test_concurrent_tags_on_one_image_are_all_indexed(client: TestClient, app: F
     names = [f"Tag{index}" for index in range(6)]
     for name in names:
         make_tag(client, tenant, name)
-    token = admin(tenant)
+    token = admin_token(tenant)
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(lambda name: tag_images(client, token, name, [image["id"]]),
                                 names))
@@ -141,18 +140,18 @@ def test_tagging_is_all_or_nothing(client: TestClient, app: FastAPI, tenant: Ten
     elsewhere = create_image(client, tenant, photo)
     foreign = create_image(client, other := other_tenant(app), photo)
     make_tag(client, tenant, "Roof")
-    token = access(tenant, album_id, image_tag=True)
+    token = access_token(tenant, album_id, image_tag=True)
     check_refused(tag_images(client, token, "Roof", [mine["id"], elsewhere["id"]]))
     for ids in ([mine["id"], str(uuid.uuid4())], [mine["id"], foreign["id"]]):
-        response = tag_images(client, admin(tenant), "Roof", ids)
+        response = tag_images(client, admin_token(tenant), "Roof", ids)
         assert response.status_code == 404 and set(response.json()) == {"error"}
         assert response.headers["X-token"]
     assert rows_of(app, tenant) == 0 and rows_of(app, other) == 0
     assert "roof" not in terms(app, mine["id"])
     # A trashed image is unknown too.
     assert client.delete(f"/api/v1/images/{elsewhere['id']}",
-                         headers=auth(admin(tenant))).status_code == 204
-    assert tag_images(client, admin(tenant), "Roof", [elsewhere["id"]]).status_code == 404
+                         headers=auth(admin_token(tenant))).status_code == 204
+    assert tag_images(client, admin_token(tenant), "Roof", [elsewhere["id"]]).status_code == 404
 
 
 def test_tags_named_by_the_token_are_created_on_first_use(client: TestClient, app: FastAPI,
@@ -165,7 +164,7 @@ def test_tags_named_by_the_token_are_created_on_first_use(client: TestClient, ap
     assert response.status_code == 200, response.text
     check_tag_image(response.json()[0], image, "Leak")
     assert response.json()[0]["tag"]["color"] == "#009688"
-    assert [t["name"] for t in list_tags(client, admin(tenant)).json()] == ["Leak"]
+    assert [t["name"] for t in list_tags(client, admin_token(tenant)).json()] == ["Leak"]
     # Only the named tag: another unknown name is unknown, an existing one is refused.
     missing = tag_images(client, token, "Crack", [image["id"]])
     assert missing.status_code == 404 and set(missing.json()) == {"error"}
@@ -183,10 +182,10 @@ def test_an_unknown_tag_is_404(client: TestClient, app: FastAPI, tenant: Tenant,
     image = create_image(client, tenant, photo)
     theirs = make_tag(client, other_tenant(app), "Roof")
     for tag in ("Nope", str(uuid.uuid4()), theirs["id"]):
-        response = tag_images(client, admin(tenant), tag, [image["id"]])
+        response = tag_images(client, admin_token(tenant), tag, [image["id"]])
         assert response.status_code == 404, tag
         assert set(response.json()) == {"error"}
-    assert list_tags(client, admin(tenant)).json() == []
+    assert list_tags(client, admin_token(tenant)).json() == []
 
 
 @pytest.mark.parametrize("body", [
@@ -197,7 +196,7 @@ def test_tagging_bad_input_is_400(body: dict[str, Any], client: TestClient,
                                   tenant: Tenant) -> None:
     make_tag(client, tenant, "Roof")
     response = client.post("/api/v1/tags/Roof/tag_images", json=body,
-                           headers=auth(admin(tenant)))
+                           headers=auth(admin_token(tenant)))
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
 
@@ -255,22 +254,22 @@ def test_untag(slash: str, client: TestClient, app: FastAPI, tenant: Tenant,
     image = create_image(client, tenant, photo)
     make_tag(client, tenant, "Chimney")
     make_tag(client, tenant, "Roof")
-    chimney = tag_images(client, admin(tenant), "Chimney", [image["id"]]).json()[0]
-    roof = tag_images(client, admin(tenant), "Roof", [image["id"]]).json()[0]
+    chimney = tag_images(client, admin_token(tenant), "Chimney", [image["id"]]).json()[0]
+    roof = tag_images(client, admin_token(tenant), "Roof", [image["id"]]).json()[0]
     assert {"chimney", "roof"} <= terms(app, image["id"])
-    token = access(tenant, image["album_id"], image_tag=True)
+    token = access_token(tenant, image["album_id"], image_tag=True)
 
     response = untag(client, token, chimney["id"], slash)
 
     assert response.status_code == 204, response.text
     assert response.content == b"" and response.headers["X-token"]
-    assert [row["id"] for row in listed(client, admin(tenant))] == [roof["id"]]
+    assert [row["id"] for row in listed(client, admin_token(tenant))] == [roof["id"]]
     after = terms(app, image["id"])
     assert "chimney" not in after and "roof" in after
     again = untag(client, token, chimney["id"])
     assert again.status_code == 404 and set(again.json()) == {"error"}
     # The tag itself stays, and tagging again makes a new tag image.
-    assert {t["name"] for t in list_tags(client, admin(tenant)).json()} == {"Chimney", "Roof"}
+    assert {t["name"] for t in list_tags(client, admin_token(tenant)).json()} == {"Chimney", "Roof"}
     retagged = tag_images(client, token, "Chimney", [image["id"]]).json()[0]
     assert retagged["id"] != chimney["id"]
 
@@ -279,16 +278,16 @@ def test_untag_unknown_foreign_or_trashed_is_404(client: TestClient, app: FastAP
                                                  tenant: Tenant, photo: Path) -> None:
     image = create_image(client, tenant, photo)
     make_tag(client, tenant, "Roof")
-    row = tag_images(client, admin(tenant), "Roof", [image["id"]]).json()[0]
-    assert untag(client, admin(tenant), str(uuid.uuid4())).status_code == 404
-    assert untag(client, admin(other_tenant(app)), row["id"]).status_code == 404
+    row = tag_images(client, admin_token(tenant), "Roof", [image["id"]]).json()[0]
+    assert untag(client, admin_token(tenant), str(uuid.uuid4())).status_code == 404
+    assert untag(client, admin_token(other_tenant(app)), row["id"]).status_code == 404
     assert client.delete(f"/api/v1/images/{image['id']}",
-                         headers=auth(admin(tenant))).status_code == 204
-    trashed = untag(client, admin(tenant), row["id"])
+                         headers=auth(admin_token(tenant))).status_code == 204
+    trashed = untag(client, admin_token(tenant), row["id"])
     assert trashed.status_code == 404 and set(trashed.json()) == {"error"}
     assert rows_of(app, tenant) == 0  # a trashed image's tag images are not listed
     assert client.delete(f"/api/v1/trashed_images/{image['id']}",
-                         headers=auth(admin(tenant))).status_code == 204
+                         headers=auth(admin_token(tenant))).status_code == 204
     assert rows_of(app, tenant) == 1  # and come back with it
 
 
@@ -301,7 +300,7 @@ def test_untag_is_granted(claims: Any, client: TestClient, app: FastAPI, tenant:
                           photo: Path) -> None:
     image = create_image(client, tenant, photo)
     make_tag(client, tenant, "Roof")
-    row = tag_images(client, admin(tenant), "Roof", [image["id"]]).json()[0]
+    row = tag_images(client, admin_token(tenant), "Roof", [image["id"]]).json()[0]
     assert untag(client, client_token(tenant, claims(image["album_id"])),
                  row["id"]).status_code == 204
     assert rows_of(app, tenant) == 0
@@ -312,7 +311,7 @@ def test_untag_is_refused(claims: Any, client: TestClient, app: FastAPI, tenant:
                           photo: Path) -> None:
     image = create_image(client, tenant, photo)
     make_tag(client, tenant, "Roof")
-    row = tag_images(client, admin(tenant), "Roof", [image["id"]]).json()[0]
+    row = tag_images(client, admin_token(tenant), "Roof", [image["id"]]).json()[0]
     granted = claims(image["album_id"])
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(untag(client, token, row["id"]))
@@ -328,9 +327,9 @@ def test_list_filters(client: TestClient, app: FastAPI, tenant: Tenant, photo: P
     b1 = create_image(client, tenant, photo, album_b)
     for name in ("Roof", "Wall"):
         make_tag(client, tenant, name)
-    roof = tag_images(client, admin(tenant), "Roof", [a1["id"], a2["id"], b1["id"]]).json()
-    wall = tag_images(client, admin(tenant), "Wall", [a1["id"]]).json()
-    token = admin(tenant)
+    roof = tag_images(client, admin_token(tenant), "Roof", [a1["id"], a2["id"], b1["id"]]).json()
+    wall = tag_images(client, admin_token(tenant), "Wall", [a1["id"]]).json()
+    token = admin_token(tenant)
 
     def ids(**params: Any) -> list[str]:
         rows = listed(client, token, **params)
@@ -357,12 +356,12 @@ def test_list_filters(client: TestClient, app: FastAPI, tenant: Tenant, photo: P
     assert ids(album_id="unknown") == []
     assert ids(page="2") == []
     # Filters narrow; abilities still decide: an album token sees its album only.
-    album_token = access(tenant, album_a, image_list=True)
+    album_token = access_token(tenant, album_a, image_list=True)
     assert [row["id"] for row in listed(client, album_token, tag_name="Roof")] == sorted(
         [by_image[a1["id"]], by_image[a2["id"]]])
     assert listed(client, album_token, album_id=album_b) == []
     # Another organization's filters find nothing of this one.
-    assert listed(client, admin(other_tenant(app)), tag_name="Roof") == []
+    assert listed(client, admin_token(other_tenant(app)), tag_name="Roof") == []
     for page in ("0", "x"):
         response = client.get("/api/v1/tag_images", params={"page": page},
                               headers=auth(token))
@@ -373,7 +372,7 @@ def test_a_search_token_filters_by_its_query(client: TestClient, tenant: Tenant,
                                              photo: Path) -> None:
     image, other = create_image(client, tenant, photo), create_image(client, tenant, photo)
     make_tag(client, tenant, "Roof")
-    rows = tag_images(client, admin(tenant), "Roof", [image["id"], other["id"]]).json()
+    rows = tag_images(client, admin_token(tenant), "Roof", [image["id"], other["id"]]).json()
     search = client_token(tenant, {"q": f"image_id:{image['id']}", "thumbnail_tags": True})
     assert [r["id"] for r in listed(client, search, tag_name="Roof")] == [rows[0]["id"]]
     blind = client_token(tenant, {"q": "*"})

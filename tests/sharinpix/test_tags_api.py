@@ -19,11 +19,15 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
 from tests.sharinpix.helpers import (
+    access_token,
+    admin_token,
     auth,
     chain_of,
     claims_of,
     client_token,
     create_image,
+    new_album,
+    other_tenant,
 )
 from tests.sharinpix.test_ability_matrix import check_refused
 
@@ -33,22 +37,8 @@ TAG_KEYS = ["id", "created_at", "name", "label", "url", "public", "listed", "act
             "visible", "color", "color_contrast", "allow_download", "label_en", "label_fr"]
 
 
-def new_album() -> str:
-    return f"a{uuid.uuid4().hex[:14]}"
 
 
-def access(tenant: Tenant, album_id: str, **grants: Any) -> str:
-    return client_token(tenant, {"abilities": {album_id: {"Access": grants}}})
-
-
-def admin(tenant: Tenant) -> str:
-    return client_token(tenant, {"admin": True})
-
-
-def other_tenant(app: FastAPI) -> Tenant:
-    org = f"org-{uuid.uuid4().hex[:12]}"
-    issued = app.state.services.secrets.create("other", org)
-    return Tenant(org, issued.id, issued.secret)
 
 
 def post_tag(client: TestClient, token: str | None, fields: dict[str, Any],
@@ -67,7 +57,7 @@ def post_tag(client: TestClient, token: str | None, fields: dict[str, Any],
 
 def make_tag(client: TestClient, tenant: Tenant, name: str | None = None,
              **fields: Any) -> dict[str, Any]:
-    response = post_tag(client, admin(tenant), {"name": name or f"t{uuid.uuid4().hex[:8]}",
+    response = post_tag(client, admin_token(tenant), {"name": name or f"t{uuid.uuid4().hex[:8]}",
                                                 **fields})
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -96,7 +86,7 @@ def check_tag(tag: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_create_a_tag(slash: str, client: TestClient, tenant: Tenant) -> None:
-    token = access(tenant, new_album(), create_tag=True)
+    token = access_token(tenant, new_album(), create_tag=True)
     response = post_tag(client, token, {
         "name": "Roof", "label_en": "Roof", "label_fr": "Toit", "color": "#FFEB3B",
         "public": "true", "listed": "false", "visible": "true", "allow_download": "1",
@@ -111,7 +101,7 @@ def test_create_a_tag(slash: str, client: TestClient, tenant: Tenant) -> None:
     assert tag["color"] == "#ffeb3b" and tag["color_contrast"] == "#000000"
     assert (tag["public"], tag["listed"], tag["visible"], tag["allow_download"]) == (
         True, False, True, True)
-    assert list_tags(client, admin(tenant)).json() == [tag]
+    assert list_tags(client, admin_token(tenant)).json() == [tag]
 
 
 def test_create_with_defaults_nested_labels_and_json(client: TestClient,
@@ -126,7 +116,7 @@ def test_create_with_defaults_nested_labels_and_json(client: TestClient,
         "label_fr": "Wall"}
     nested = make_tag(client, tenant, "Été", label={"en": "Summer", "fr": "Été"})
     assert nested["label"] == '{"en":"Summer","fr":"Été"}'
-    by_json = client.post("/api/v1/tags", headers=auth(admin(tenant)), json={
+    by_json = client.post("/api/v1/tags", headers=auth(admin_token(tenant)), json={
         "tag": {"name": "Door", "label": {"fr": "Porte"}, "color": "#000000",
                 "visible": True}})
     assert by_json.status_code == 200, by_json.text
@@ -137,15 +127,15 @@ def test_create_with_defaults_nested_labels_and_json(client: TestClient,
 def test_a_duplicate_name_is_409_and_changes_nothing(client: TestClient,
                                                      tenant: Tenant) -> None:
     first = make_tag(client, tenant, "Roof", color="#ff0000")
-    again = post_tag(client, admin(tenant), {"name": " Roof ", "color": "#00ff00"})
+    again = post_tag(client, admin_token(tenant), {"name": " Roof ", "color": "#00ff00"})
     assert again.status_code == 409, again.text
     assert set(again.json()) == {"error"} and again.headers["X-token"]
-    assert list_tags(client, admin(tenant)).json() == [first]
+    assert list_tags(client, admin_token(tenant)).json() == [first]
 
 
 def test_concurrent_creations_of_a_name_make_one_tag(client: TestClient,
                                                       tenant: Tenant) -> None:
-    token = admin(tenant)
+    token = admin_token(tenant)
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(lambda i: post_tag(client, token, {"name": "Race",
                                                                    "label_fr": str(i)}),
@@ -162,10 +152,10 @@ def test_the_same_name_in_two_organizations(client: TestClient, app: FastAPI,
     other = other_tenant(app)
     theirs = make_tag(client, other, "Roof")
     assert theirs["id"] != mine["id"]
-    assert [t["id"] for t in list_tags(client, admin(tenant)).json()] == [mine["id"]]
-    assert [t["id"] for t in list_tags(client, admin(other)).json()] == [theirs["id"]]
+    assert [t["id"] for t in list_tags(client, admin_token(tenant)).json()] == [mine["id"]]
+    assert [t["id"] for t in list_tags(client, admin_token(other)).json()] == [theirs["id"]]
     completed = client.get("/api/v1/tags/autocomplete", params={"q": "ro"},
-                           headers=auth(admin(other)))
+                           headers=auth(admin_token(other)))
     assert [t["id"] for t in completed.json()] == [theirs["id"]]
 
 
@@ -176,14 +166,14 @@ def test_the_same_name_in_two_organizations(client: TestClient, app: FastAPI,
 ])
 def test_create_bad_input_is_400(fields: dict[str, Any], client: TestClient,
                                  tenant: Tenant) -> None:
-    response = post_tag(client, admin(tenant), fields)
+    response = post_tag(client, admin_token(tenant), fields)
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
-    assert list_tags(client, admin(tenant)).json() == []
+    assert list_tags(client, admin_token(tenant)).json() == []
 
 
 def test_create_malformed_bodies_are_400(client: TestClient, tenant: Tenant) -> None:
-    headers = {**auth(admin(tenant)), "Content-Type": "application/json"}
+    headers = {**auth(admin_token(tenant)), "Content-Type": "application/json"}
     for body in ("{", "[1]", '{"tag": [1]}', '{"tag": {"name": 3}}'):
         response = client.post("/api/v1/tags", content=body, headers=headers)
         assert response.status_code == 400, body
@@ -220,7 +210,7 @@ def test_create_is_refused(claims: Any, client: TestClient, tenant: Tenant) -> N
     granted = claims(new_album())
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(post_tag(client, token, {"name": "Roof"}))
-    assert list_tags(client, admin(tenant)).json() == []
+    assert list_tags(client, admin_token(tenant)).json() == []
 
 
 # --- PUT /api/v1/tags/:id -----------------------------------------------------------------------
@@ -236,7 +226,7 @@ def put_tag(client: TestClient, token: str | None, tag_id: str, fields: dict[str
 def test_update_changes_only_the_given_fields(slash: str, client: TestClient,
                                               tenant: Tenant) -> None:
     tag = make_tag(client, tenant, "Roof", label_fr="Toit")
-    token = access(tenant, new_album(), create_tag=True)
+    token = access_token(tenant, new_album(), create_tag=True)
     response = put_tag(client, token, tag["id"], {"color": "#FFFFFF", "public": True,
                                                   "label_en": "Rooftop"}, slash)
     assert response.status_code == 200, response.text
@@ -245,7 +235,7 @@ def test_update_changes_only_the_given_fields(slash: str, client: TestClient,
     check_tag(updated)
     assert updated == {**tag, "color": "#ffffff", "color_contrast": "#000000", "public": True,
                        "label": '{"en":"Rooftop","fr":"Toit"}', "label_en": "Rooftop"}
-    assert list_tags(client, admin(tenant)).json() == [updated]
+    assert list_tags(client, admin_token(tenant)).json() == [updated]
     renamed = put_tag(client, token, tag["id"], {"name": "Roofs", "visible": "false"})
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "Roofs" and renamed.json()["id"] == tag["id"]
@@ -256,11 +246,11 @@ def test_a_rename_reindexes_the_images(client: TestClient, app: FastAPI, tenant:
     image = create_image(client, tenant, photo)
     tag = make_tag(client, tenant, "Chimney")
     tagged = client.post(f"/api/v1/tags/{tag['id']}/tag_images",
-                         json={"image_ids": [image["id"]]}, headers=auth(admin(tenant)))
+                         json={"image_ids": [image["id"]]}, headers=auth(admin_token(tenant)))
     assert tagged.status_code == 200, tagged.text
     with app.state.services.db.uow() as uow:
         assert "chimney" in uow.search_terms.terms_of(image["id"])
-    assert put_tag(client, admin(tenant), tag["id"], {"name": "Skylight"}).status_code == 200
+    assert put_tag(client, admin_token(tenant), tag["id"], {"name": "Skylight"}).status_code == 200
     with app.state.services.db.uow() as uow:
         terms = uow.search_terms.terms_of(image["id"])
     assert "skylight" in terms and "chimney" not in terms
@@ -268,7 +258,7 @@ def test_a_rename_reindexes_the_images(client: TestClient, app: FastAPI, tenant:
 
 def test_update_errors(client: TestClient, app: FastAPI, tenant: Tenant) -> None:
     roof, wall = make_tag(client, tenant, "Roof"), make_tag(client, tenant, "Wall")
-    token = admin(tenant)
+    token = admin_token(tenant)
     clash = put_tag(client, token, wall["id"], {"name": "Roof"})
     assert clash.status_code == 409 and set(clash.json()) == {"error"}
     assert put_tag(client, token, roof["id"], {"name": "Roof"}).status_code == 200
@@ -280,7 +270,7 @@ def test_update_errors(client: TestClient, app: FastAPI, tenant: Tenant) -> None
     assert no_tag.status_code == 400
     assert put_tag(client, token, str(uuid.uuid4()), {"name": "x"}).status_code == 404
     # Another organization's tag is unknown to an admin of another one.
-    foreign = put_tag(client, admin(other_tenant(app)), roof["id"], {"name": "Mine"})
+    foreign = put_tag(client, admin_token(other_tenant(app)), roof["id"], {"name": "Mine"})
     assert foreign.status_code == 404 and set(foreign.json()) == {"error"}
     assert [t["name"] for t in list_tags(client, token).json()] == ["Roof", "Wall"]
 
@@ -291,7 +281,7 @@ def test_update_is_refused(claims: Any, client: TestClient, tenant: Tenant) -> N
     granted = claims(new_album())
     token = client_token(tenant, granted) if granted is not None else None
     check_refused(put_tag(client, token, tag["id"], {"name": "Hacked"}))
-    assert list_tags(client, admin(tenant)).json() == [tag]
+    assert list_tags(client, admin_token(tenant)).json() == [tag]
 
 
 # --- GET /api/v1/tags ---------------------------------------------------------------------------
@@ -302,7 +292,7 @@ def test_list_in_creation_order_with_visible_filter(client: TestClient,
     names = ["zeta", "Alpha", "mu"]
     tags = [make_tag(client, tenant, name, visible=str(i != 1).lower())
             for i, name in enumerate(names)]
-    token = access(tenant, new_album(), see=True)
+    token = access_token(tenant, new_album(), see=True)
     for path in ("/api/v1/tags", "/api/v1/tags/"):
         response = client.get(path, headers=auth(token))
         assert response.status_code == 200, response.text
@@ -377,7 +367,7 @@ def test_autocomplete_by_normalised_prefix(client: TestClient, tenant: Tenant) -
     make_tag(client, tenant, "Fissure", label_en="Wall crack", label_fr="Fissure",
              visible="true")
     make_tag(client, tenant, "Été", label_en="Summer", label_fr="Été", listed="false")
-    token = access(tenant, new_album(), see=True)
+    token = access_token(tenant, new_album(), see=True)
 
     def names(**params: str) -> list[str]:
         response = complete(client, token, **params)
@@ -411,7 +401,7 @@ def test_autocomplete_by_normalised_prefix(client: TestClient, tenant: Tenant) -
 def test_autocomplete_answers_at_most_20(client: TestClient, tenant: Tenant) -> None:
     for index in range(23):
         make_tag(client, tenant, f"Roof {index:02}")
-    response = complete(client, admin(tenant), q="roof")
+    response = complete(client, admin_token(tenant), q="roof")
     assert [t["name"] for t in response.json()] == [f"Roof {i:02}" for i in range(20)]
 
 
@@ -425,7 +415,7 @@ def tags_token(client: TestClient, token: str | None, **params: str) -> Any:
 
 def tag_image(client: TestClient, tenant: Tenant, tag: str, *image_ids: str) -> None:
     response = client.post(f"/api/v1/tags/{tag}/tag_images",
-                           json={"image_ids": list(image_ids)}, headers=auth(admin(tenant)))
+                           json={"image_ids": list(image_ids)}, headers=auth(admin_token(tenant)))
     assert response.status_code == 200, response.text
 
 
@@ -436,7 +426,7 @@ def test_a_tag_shared_by_an_admin_sees_the_organization(client: TestClient, tena
     tag = make_tag(client, tenant, "Roof")
     tag_image(client, tenant, "Roof", first["id"], second["id"])
     for params in ({"tag_name": "Roof"}, {"tag_id": tag["id"]}):
-        response = tags_token(client, admin(tenant), **params)
+        response = tags_token(client, admin_token(tenant), **params)
         assert response.status_code == 200, response.text
         assert response.headers["X-token"]
         body = response.json()
@@ -463,7 +453,7 @@ def test_a_tag_shared_from_an_album_sees_that_album_only(client: TestClient, ten
     outside = create_image(client, tenant, photo)
     make_tag(client, tenant, "Roof")
     tag_image(client, tenant, "Roof", inside["id"], outside["id"])
-    token = access(tenant, album_id, share=True, image_list=True)
+    token = access_token(tenant, album_id, share=True, image_list=True)
     response = tags_token(client, token, tag_name="Roof", album_id=album_id)
     assert response.status_code == 200, response.text
     assert response.json()["q"] == f"album_id:{album_id} tag:Roof"
@@ -496,7 +486,7 @@ def test_tags_token_is_refused(grants: dict[str, Any] | None, params: dict[str, 
 def test_tags_token_bad_input(client: TestClient, app: FastAPI, tenant: Tenant) -> None:
     tag = make_tag(client, tenant, "Roof")
     make_tag(client, tenant, "Two words")
-    sharer = access(tenant, "A", share=True, image_list=True)
+    sharer = access_token(tenant, "A", share=True, image_list=True)
     cases = [
         (sharer, {"tag_name": "Roof"}, 400),                       # album_id needed
         (sharer, {"album_id": "A"}, 400),                           # no tag
@@ -504,8 +494,8 @@ def test_tags_token_bad_input(client: TestClient, app: FastAPI, tenant: Tenant) 
         (sharer, {"album_id": "A", "tag_name": "Nope"}, 404),
         (sharer, {"album_id": "A", "tag_id": str(uuid.uuid4())}, 404),
         (sharer, {"album_id": "A", "tag_name": "Two words"}, 400),  # not a query term
-        (admin(tenant), {"album_id": "x" * 300, "tag_name": "Roof"}, 400),
-        (admin(other_tenant(app)), {"tag_id": tag["id"]}, 404),     # another organization's
+        (admin_token(tenant), {"album_id": "x" * 300, "tag_name": "Roof"}, 400),
+        (admin_token(other_tenant(app)), {"tag_id": tag["id"]}, 404),     # another organization's
     ]
     for token, params, status in cases:
         response = tags_token(client, token, **params)
@@ -529,7 +519,7 @@ def test_a_public_tag_shows_its_images_without_token(client: TestClient, tenant:
     for image in (second, first, trashed):  # oldest tagging first
         tag_image(client, tenant, tag["id"], image["id"])
     assert client.delete(f"/api/v1/images/{trashed['id']}",
-                         headers=auth(admin(tenant))).status_code == 204
+                         headers=auth(admin_token(tenant))).status_code == 204
     for path in (f"/api/v1/tags/{tag['id']}/public_tags",
                  f"/api/v1/tags/{tag['id']}/public_tags/"):
         response = client.get(path)
@@ -560,7 +550,7 @@ def test_a_tag_that_is_not_public_is_404(client: TestClient, tenant: Tenant,
         assert response.status_code == 404, tag_id
         assert set(response.json()) == {"error"}
     # Made public, it shows; made private again, it stops.
-    assert put_tag(client, admin(tenant), tag["id"], {"public": True}).status_code == 200
+    assert put_tag(client, admin_token(tenant), tag["id"], {"public": True}).status_code == 200
     assert [i["id"] for i in public(client, tag["id"]).json()] == [image["id"]]
-    assert put_tag(client, admin(tenant), tag["id"], {"public": False}).status_code == 200
+    assert put_tag(client, admin_token(tenant), tag["id"], {"public": False}).status_code == 200
     assert public(client, tag["id"]).status_code == 404

@@ -18,10 +18,12 @@ from PIL import Image as PILImage
 
 from tests.conftest import Tenant
 from tests.sharinpix.helpers import (
+    access_token,
     add_tag,
     auth,
     client_token,
     create_image,
+    new_album,
     post_form,
     rails_fields,
     renderer,
@@ -32,29 +34,23 @@ from tests.sharinpix.test_ability_matrix import check_refused
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
-def _album() -> str:
-    return f"a{uuid.uuid4().hex[:14]}"
-
-
-def _access(tenant: Tenant, album_id: str, **grants: Any) -> str:
-    return client_token(tenant, {"abilities": {album_id: {"Access": grants}}})
 
 
 def _get_image(client: TestClient, tenant: Tenant, image: dict[str, Any]) -> Any:
     return client.get(f"/api/v1/images/{image['id']}",
-                      headers=auth(_access(tenant, image["album_id"], image_list=True)))
+                      headers=auth(access_token(tenant, image["album_id"], image_list=True)))
 
 
 def _images_count(client: TestClient, tenant: Tenant, album_id: str) -> int:
     response = client.get(f"/api/v1/albums/{album_id}",
-                          headers=auth(_access(tenant, album_id, see=True)))
+                          headers=auth(access_token(tenant, album_id, see=True)))
     assert response.status_code == 200, response.text
     return int(response.json()["images_count"])
 
 
 def _tag_images(client: TestClient, tenant: Tenant, image: dict[str, Any]) -> list[Any]:
     response = client.get("/api/v1/tag_images", params={"image_ids[]": image["id"]},
-                          headers=auth(_access(tenant, image["album_id"], image_list=True)))
+                          headers=auth(access_token(tenant, image["album_id"], image_list=True)))
     assert response.status_code == 200, response.text
     return list(response.json())
 
@@ -92,7 +88,7 @@ def _bulk(client: TestClient, token: str, ids: list[str], how: str = "form") -> 
 def test_delete_moves_the_image_out_of_sight(slash: str, client: TestClient, app: FastAPI,
                                              tenant: Tenant, photo: Path) -> None:
     renderer()
-    album_id = _album()
+    album_id = new_album()
     image = create_image(client, tenant, photo, album_id)
     kept = create_image(client, tenant, photo, album_id)
     add_tag(app, tenant, image["id"])
@@ -106,7 +102,8 @@ def test_delete_moves_the_image_out_of_sight(slash: str, client: TestClient, app
                       follow_redirects=False).status_code == 302
     assert _images_count(client, tenant, album_id) == 2
 
-    response = _delete(client, image["id"], _access(tenant, album_id, image_delete=True), slash)
+    token = access_token(tenant, album_id, image_delete=True)
+    response = _delete(client, image["id"], token, slash)
 
     assert response.status_code == 204, response.text
     assert response.content == b""
@@ -120,7 +117,7 @@ def test_delete_moves_the_image_out_of_sight(slash: str, client: TestClient, app
                       follow_redirects=False).status_code == 404
     # The other image of the album is untouched; a second delete finds nothing.
     assert _get_image(client, tenant, kept).status_code == 200
-    again = _delete(client, image["id"], _access(tenant, album_id, image_delete=True))
+    again = _delete(client, image["id"], access_token(tenant, album_id, image_delete=True))
     assert again.status_code == 404 and set(again.json()) == {"error"}
 
 
@@ -179,8 +176,8 @@ def test_delete_of_unknown_or_foreign_images_is_404(client: TestClient, app: Fas
 
 def test_registering_a_trashed_upload_again_is_409(client: TestClient, tenant: Tenant,
                                                    photo: Path) -> None:
-    album_id = _album()
-    token = _access(tenant, album_id, image_upload=True, image_delete=True)
+    album_id = new_album()
+    token = access_token(tenant, album_id, image_upload=True, image_delete=True)
     result = upload_through_form(client, token, album_id, photo)
     fields = list(rails_fields(result, "cloudinary"))
     created = post_form(client, f"/api/v1/albums/{album_id}/images", fields, token)
@@ -195,7 +192,7 @@ def test_registering_a_trashed_upload_again_is_409(client: TestClient, tenant: T
 
 
 def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: Path) -> None:
-    album_id, other_album = _album(), _album()
+    album_id, other_album = new_album(), new_album()
     image = create_image(client, tenant, photo, album_id)
     live = create_image(client, tenant, photo, album_id)
     elsewhere = create_image(client, tenant, photo, other_album)
@@ -205,7 +202,7 @@ def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: P
 
     for path in ("/api/v1/trashed_images", "/api/v1/trashed_images/"):
         response = client.get(path, params={"album_id": album_id},
-                              headers=auth(_access(tenant, album_id, trash=True)))
+                              headers=auth(access_token(tenant, album_id, trash=True)))
         assert response.status_code == 200, response.text
         assert response.headers["X-token"]
         assert response.headers["Content-Type"] == "application/json; charset=utf-8"
@@ -228,7 +225,7 @@ def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: P
     assert client.get(link.replace("/trash-", "/mini-")).status_code == 400
 
     # Without album_id: the albums the token holds `trash` on; an admin sees them all.
-    only_first = _trash(client, _access(tenant, album_id, trash=True)).json()
+    only_first = _trash(client, access_token(tenant, album_id, trash=True)).json()
     assert [row["id"] for row in only_first] == [image["id"]]
     both = client_token(tenant, {"abilities": {album_id: {"Access": {"trash": True}},
                                                other_album: {"Access": {"trash": True}}}})
@@ -236,7 +233,7 @@ def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: P
                                                                   elsewhere["id"]}
     assert [row["id"] for row in _trash(client, admin).json()] == [elsewhere["id"],
                                                                     image["id"]]
-    assert _trash(client, _access(tenant, album_id, image_list=True)).json() == []
+    assert _trash(client, access_token(tenant, album_id, image_list=True)).json() == []
     assert _trash(client, admin, page="2").json() == []
 
 
@@ -251,7 +248,7 @@ def test_trash_lists_deleted_images(client: TestClient, tenant: Tenant, photo: P
 ])
 def test_trash_of_an_album_needs_trash(claims: Any, client: TestClient,
                                        tenant: Tenant) -> None:
-    album_id = _album()
+    album_id = new_album()
     check_refused(_trash(client, client_token(tenant, claims(album_id)), album_id=album_id))
     assert client.get("/api/v1/trashed_images").status_code == 401
 
@@ -269,7 +266,7 @@ def test_trash_bad_input_and_other_organizations(client: TestClient, app: FastAP
     issued = app.state.services.secrets.create("other", f"org-{uuid.uuid4().hex[:12]}")
     other = Tenant("unused", issued.id, issued.secret)
     assert _trash(client, client_token(other, {"admin": True})).json() == []
-    assert _trash(client, _access(other, image["album_id"], trash=True),
+    assert _trash(client, access_token(other, image["album_id"], trash=True),
                   album_id=image["album_id"]).json() == []
     # Nor may it restore the image.
     assert _restore(client, image["id"], client_token(other, {"admin": True})
@@ -284,16 +281,16 @@ def test_restore_brings_the_image_back_with_its_tags(slash: str, client: TestCli
                                                      app: FastAPI, tenant: Tenant,
                                                      photo: Path) -> None:
     renderer()
-    album_id = _album()
+    album_id = new_album()
     image = create_image(client, tenant, photo, album_id)
     add_tag(app, tenant, image["id"], name="Roof")
     delivery = urlsplit(image["thumbnails"]["mini"]).path
-    assert _delete(client, image["id"], _access(tenant, album_id, image_delete=True)
+    assert _delete(client, image["id"], access_token(tenant, album_id, image_delete=True)
                    ).status_code == 204
-    check_refused(_restore(client, image["id"], _access(tenant, album_id, image_delete=True)))
-    check_refused(_restore(client, image["id"], _access(tenant, "another", trash=True)))
+    check_refused(_restore(client, image["id"], access_token(tenant, album_id, image_delete=True)))
+    check_refused(_restore(client, image["id"], access_token(tenant, "another", trash=True)))
 
-    response = _restore(client, image["id"], _access(tenant, album_id, trash=True), slash)
+    response = _restore(client, image["id"], access_token(tenant, album_id, trash=True), slash)
 
     assert response.status_code == 204, response.text
     assert response.content == b"" and response.headers["X-token"]
@@ -306,7 +303,7 @@ def test_restore_brings_the_image_back_with_its_tags(slash: str, client: TestCli
     assert client.get(delivery, headers={"Accept": "image/jpeg"}).status_code == 200
     assert client.get(urlsplit(image["external_urls"]["mini"]).path,
                       follow_redirects=False).status_code == 302
-    assert _trash(client, _access(tenant, album_id, trash=True), album_id=album_id
+    assert _trash(client, access_token(tenant, album_id, trash=True), album_id=album_id
                   ).json() == []
     # It is no longer in the trash; an image never trashed or unknown is not either.
     admin = client_token(tenant, {"admin": True})
@@ -320,25 +317,25 @@ def test_restore_brings_the_image_back_with_its_tags(slash: str, client: TestCli
 @pytest.mark.parametrize("how", ["form", "json", "query"])
 def test_bulk_delete_answers_the_deleted_ids(how: str, client: TestClient, tenant: Tenant,
                                              photo: Path) -> None:
-    album_id = _album()
+    album_id = new_album()
     first = create_image(client, tenant, photo, album_id)
     second = create_image(client, tenant, photo, album_id)
     ids = [second["id"], first["id"], second["id"]]
-    response = _bulk(client, _access(tenant, album_id, image_delete=True), ids, how)
+    response = _bulk(client, access_token(tenant, album_id, image_delete=True), ids, how)
     assert response.status_code == 200, response.text
     assert response.headers["X-token"]
     assert response.json() == [second["id"], first["id"]]
     assert _images_count(client, tenant, album_id) == 0
-    listed = _trash(client, _access(tenant, album_id, trash=True), album_id=album_id).json()
+    listed = _trash(client, access_token(tenant, album_id, trash=True), album_id=album_id).json()
     assert {row["id"] for row in listed} == {first["id"], second["id"]}
 
 
 def test_bulk_delete_is_all_or_nothing(client: TestClient, tenant: Tenant,
                                        photo: Path) -> None:
-    album_id, other_album = _album(), _album()
+    album_id, other_album = new_album(), new_album()
     mine = create_image(client, tenant, photo, album_id)
     theirs = create_image(client, tenant, photo, other_album)
-    token = _access(tenant, album_id, image_delete=True)
+    token = access_token(tenant, album_id, image_delete=True)
     check_refused(_bulk(client, token, [mine["id"], theirs["id"]]))
     unknown = _bulk(client, token, [mine["id"], str(uuid.uuid4())])
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
