@@ -33,6 +33,7 @@ _COUNTER: Final = 8  # bytes
 
 
 class HostCoordinator(ExclusiveBlock):
+    """The worker processes of one host, agreeing through their shared directory."""
 
     def __init__(self, directory: Path, *, stripes: int = STRIPES) -> None:
         self._locks = directory / "locks"

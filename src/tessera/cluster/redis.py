@@ -24,6 +24,7 @@ _LOCK_PREFIX: Final = "tessera:render:"
 
 
 class RedisCoordinator(ExclusiveBlock):
+    """The nodes of a cluster, agreeing through one Redis."""
 
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
