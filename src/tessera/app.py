@@ -135,14 +135,6 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     # over them, and agreement through their shared directory unless Redis spans the hosts.
     metrics = Metrics(multiprocess=settings.worker_group is not None)
     coordinator = open_coordinator(settings.redis_url, settings.worker_group)
-    uploads_service = UploadService(
-        db, blobs, secrets, notifier,
-        UploadConfig(public_url=settings.resolved_public_url,
-                     max_pixels=settings.max_pixels, max_frames=settings.max_frames,
-                     timestamp_tolerance=settings.upload_timestamp_tolerance),
-        metrics, clock=clock,
-    )
-
     delivery = DeliveryService(
         db, blobs, secrets, metrics,
         originals=OriginalsCache(settings.data_dir / "cache" / "originals", blobs,
@@ -152,6 +144,14 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         gate=RenderGate(settings.render_concurrency, settings.render_queue),
         coordinator=coordinator,
         strict_transformations=settings.strict_transformations,
+    )
+
+    uploads_service = UploadService(
+        db, blobs, secrets, notifier,
+        UploadConfig(public_url=settings.resolved_public_url,
+                     max_pixels=settings.max_pixels, max_frames=settings.max_frames,
+                     timestamp_tolerance=settings.upload_timestamp_tolerance),
+        metrics, clock=clock, on_overwrite=delivery.forget,
     )
 
     public_url = settings.resolved_public_url

@@ -212,6 +212,26 @@ def test_hot_versioned_urls_are_served_from_memory(client: TestClient, app: Fast
     assert app.state.services.metrics.renders._value.get() == renders + 1
 
 
+def test_an_overwrite_drops_the_old_versions_hot_derivatives(client: TestClient,
+                                                             tenant: Tenant, photo: dict,
+                                                             corpus: Path) -> None:
+    old = sdk_path(tenant, "site/paris", transformation=[{"crop": "scale", "width": 40}],
+                   format="png", version=photo["version"])
+    before = client.get(old)
+    assert before.headers["cache-control"] == "public, max-age=31536000, immutable"
+    replaced = upload(client, tenant, corpus / "gps" / "kodak_s_e.jpg", public_id="site/paris",
+                      overwrite=True)
+    assert replaced["version"] != photo["version"]
+    # The old URL now names a replaced version: rendered from the new original, revalidated.
+    after = client.get(old)
+    assert after.status_code == 200
+    assert after.headers["cache-control"] == "public, max-age=3600"
+    current = client.get(sdk_path(tenant, "site/paris", format="png",
+                                  transformation=[{"crop": "scale", "width": 40}],
+                                  version=replaced["version"]))
+    assert after.content == current.content != before.content
+
+
 @pytest.mark.parametrize(("path", "delivery"), [
     ("/tessera/image/upload/v1/p.jpg", True),
     ("/org-x/image/authenticated/s--abc--/c_fit,w_5/v1/a/b.png", True),

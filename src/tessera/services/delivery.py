@@ -117,7 +117,8 @@ class DeliveryService:
         return replace(hit, data=None) if _matches(if_none_match, hit.etag) else hit
 
     def forget(self) -> None:
-        """Drop the in-memory derivatives, on every node of the cluster (after a deletion)."""
+        """Drop the in-memory derivatives, on every node of the cluster (after a deletion or
+        an overwrite)."""
         self._coordinator.broadcast_forget()
 
     def _clear_memory(self) -> None:

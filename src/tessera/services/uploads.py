@@ -73,7 +73,11 @@ def _filename_stem(filename: str) -> str:
 class UploadService:
     def __init__(self, db: Database, blobs: BlobStore, secrets_: SecretService,
                  notifier: Notifier, config: UploadConfig, metrics: Metrics,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 on_overwrite: Callable[[], None] = lambda: None) -> None:
+        # `on_overwrite` runs after an overwrite commits: the delivery's hot derivatives of the
+        # replaced version are dropped on every node, as after a deletion.
+        self._on_overwrite = on_overwrite
         self._metrics = metrics
         self._db = db
         self._blobs = blobs
@@ -176,6 +180,8 @@ class UploadService:
                 if wrote_blob and not uow.assets.is_blob_referenced(blob_key):
                     self._blobs.delete(blob_key)
                 raise
+        if existing is not None:
+            self._on_overwrite()
         self._metrics.uploads.inc()
         self._metrics.upload_bytes.inc(size)
         return StoredUpload(asset, existing=False, overwritten=existing is not None)
