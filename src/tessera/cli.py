@@ -68,12 +68,19 @@ def serve(
     from tessera.db.migrate import upgrade
     from tessera.http.access_log import log_config
     from tessera.services.secrets import DEFAULT_ORGANIZATION
+    from tessera.workers import claim_data_dir
 
     settings = Settings()
     settings = settings.model_copy(update={
         "host": host or settings.host, "port": port or settings.port,
         "workers": settings.workers if workers is None else workers})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    claim = claim_data_dir(settings.data_dir)
+    if isinstance(claim, str):
+        typer.echo(f"Error: another `tessera serve` (pid {claim}) uses the data directory "
+                   f"{settings.data_dir.resolve()}; give each server its own "
+                   "TESSERA_DATA_DIR, or one server more workers (--workers).", err=True)
+        raise typer.Exit(1)
     if migrate_first:
         upgrade(settings.resolved_database_url)
     if settings.dev_mode:

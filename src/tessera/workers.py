@@ -16,7 +16,10 @@ The last two are internal: set here, for the workers, and nowhere else.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from tessera.settings import Settings
@@ -25,6 +28,25 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 WORKER_APP: Final = f"{__name__}:worker_app"  # what uvicorn imports in each spawned worker
+
+
+def claim_data_dir(data_dir: Path) -> int | str:
+    """Lock `data_dir` for this `tessera serve`: the descriptor holding the lock (the kernel
+    frees it when the process ends), or, while another server holds it, that server's pid.
+
+    Two servers on one directory would not know of each other: no shared render locks or
+    forgets (a deleted image served from the other's memory), and each clears the other's
+    metric files on start."""
+    fd = os.open(data_dir / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        return holder
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

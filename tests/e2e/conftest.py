@@ -36,7 +36,7 @@ class Server:
     import_source: Source
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -53,7 +53,7 @@ def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     two-core machine, whatever the cores of the one running the tests. With `--port` in
     `args`, the environment names another port (the option must win)."""
     data_dir = tmp_path_factory.mktemp(f"e2e-{database}-{storage}")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(TESSERA_DATA_DIR=str(data_dir), TESSERA_PORT=str(port),
                TESSERA_HOST="127.0.0.1", TESSERA_NOTIFICATION_RETRY_SECONDS="0.1",
@@ -62,7 +62,7 @@ def run_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     command = [str(BIN / "tessera"), "serve", *args]
     if "--port" in args:
         command[command.index("--port") + 1] = str(port)
-        env["TESSERA_PORT"] = str(_free_port())
+        env["TESSERA_PORT"] = str(free_port())
     stack = contextlib.ExitStack()
     source = stack.enter_context(serve_source())
     env["TESSERA_IMPORT_ALLOWED_HOSTS"] = source.host

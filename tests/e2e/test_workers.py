@@ -10,6 +10,7 @@ multiprocess files, one per process id); a kept-alive connection stays with one 
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ import pyvips
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import Server, run_server
+from tests.e2e.conftest import BIN, Server, free_port, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -235,3 +236,14 @@ def test_one_worker_is_one_process(request: pytest.FixtureRequest,
         log = (single.data_dir / "server.log").read_text()
         assert "1 worker)" in log and "Started parent process" not in log
         assert not (single.data_dir / "workers").exists()
+
+
+def test_a_second_server_on_the_same_data_directory_is_refused(workers_server: Server) -> None:
+    env = dict(workers_server.env, TESSERA_PORT=str(free_port()))
+    second = subprocess.run([str(BIN / "tessera"), "serve"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert second.returncode == 1
+    assert "another `tessera serve`" in second.stderr
+    assert str(workers_server.data_dir.resolve()) in second.stderr
+    assert "Secret URL" not in second.stdout  # refused before anything else
+    assert httpx.get(f"{workers_server.base_url}/healthz", timeout=10).status_code == 200
