@@ -37,6 +37,9 @@ def test_interrupted_upload_leaves_nothing_and_server_stays_up(server: Server,
     assert not any((server.data_dir / "tmp").glob("upload-*")), "temporary file left behind"
     assert httpx.get(f"{server.base_url}/healthz").json() == {"status": "ok"}
     assert _stored(server) == before
+    # A client that went away is not a failure of ours: no traceback, no internal error.
+    log = (server.data_dir / "server.log").read_text()
+    assert "Traceback" not in log and "internal_error" not in log, log
 
 
 def test_declared_oversized_body_is_refused_before_reading(server: Server) -> None:

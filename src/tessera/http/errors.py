@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from tessera.errors import TesseraError
 
@@ -63,6 +65,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                           dict(exc.headers or {}))
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # Nobody is left to answer: no traceback, no 500 (what was spooled is cleaned up by the
+    # route's own context managers before this runs).
+    log.info("event=client_disconnected method=%s path=%s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = uuid.uuid4().hex
     log.exception("event=internal_error request_id=%s", request_id, exc_info=exc)
@@ -73,4 +82,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TesseraError, _tessera_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)
