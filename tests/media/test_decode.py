@@ -139,6 +139,33 @@ def test_jpeg_at_an_eighth_has_libvips_pixels_and_metadata(
             assert ours.get(field) == theirs.get(field), field
 
 
+def test_jpeg_at_an_eighth_is_decoded_in_one_decoder_call(
+        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each call gives up the GIL and takes it back, which waits while the worker's event loop
+    # runs: 64 KB at a time, this 3.3 MB photo would take about 50.
+    path = corpus / "jpeg/phone_photo_4032x3024_orient6.jpg"
+    assert path.stat().st_size > 20 * 65536
+    calls: list[int] = []
+    make_decoder = Image._getdecoder
+
+    class Counting:
+        def __init__(self, decoder: object) -> None:
+            self._decoder = decoder
+
+        def decode(self, data: bytes) -> tuple[int, int]:
+            calls.append(len(data))
+            return self._decoder.decode(data)  # type: ignore[attr-defined, no-any-return]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._decoder, name)
+
+    monkeypatch.setattr(Image, "_getdecoder", lambda *args: Counting(make_decoder(*args)))
+    image = load_image(path, probe(path), shrink=8, access="sequential")
+    monkeypatch.undo()
+    assert (image - pyvips.Image.jpegload(str(path), shrink=8)).abs().max() == 0
+    assert len(calls) == 1
+
+
 def test_jpeg_at_an_eighth_leaves_cmyk_and_odd_sizes_right(corpus: Path, tmp_path: Path) -> None:
     cmyk = corpus / "jpeg/cmyk_adobe.jpg"
     image = load_image(cmyk, probe(cmyk), shrink=8)

@@ -206,6 +206,10 @@ def _jpeg_at_eighth(path: Path, access: Access) -> pyvips.Image | None:
             decoded = im.size  # libjpeg rounds up: one partial column and row more
             if decoded != (-(-header.width // 8), -(-header.height // 8)):
                 return None
+            # The whole file in one read and one decoder call, not 64 KB at a time: each call
+            # gives up the GIL and takes it back, and a worker whose event loop is busy makes
+            # every taking back wait (a 24 MP JPEG: ~150 calls).
+            im.decodermaxblock = max(im.decodermaxblock, path.stat().st_size)
             im.load()
             pixels = im.tobytes()
     except Exception:  # noqa: BLE001 - any doubt: libvips decodes (and refuses) it
