@@ -75,9 +75,9 @@ def serve(
         "host": host or settings.host, "port": port or settings.port,
         "workers": settings.workers if workers is None else workers})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    claim = claim_data_dir(settings.data_dir)
-    if isinstance(claim, str):
-        typer.echo(f"Error: another `tessera serve` (pid {claim}) uses the data directory "
+    holder = claim_data_dir(settings.data_dir)
+    if holder is not None:
+        typer.echo(f"Error: another `tessera serve` (pid {holder}) uses the data directory "
                    f"{settings.data_dir.resolve()}; give each server its own "
                    "TESSERA_DATA_DIR, or one server more workers (--workers).", err=True)
         raise typer.Exit(1)

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 WORKER_APP: Final = f"{__name__}:worker_app"  # what uvicorn imports in each spawned worker
 
 
-def claim_data_dir(data_dir: Path) -> int | str:
-    """Lock `data_dir` for this `tessera serve`: the descriptor holding the lock (the kernel
-    frees it when the process ends), or, while another server holds it, that server's pid.
+def claim_data_dir(data_dir: Path) -> str | None:
+    """Lock `data_dir` for this `tessera serve` until the process ends (the kernel frees the
+    lock then): None once held, or the pid of the server holding it already.
 
     Two servers on one directory would not know of each other: no shared render locks or
     forgets (a deleted image served from the other's memory), and each clears the other's
@@ -46,7 +46,7 @@ def claim_data_dir(data_dir: Path) -> int | str:
         return holder
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
-    return fd
+    return None  # the descriptor stays open: closing it would drop the lock
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
