@@ -226,6 +226,7 @@ class DeliveryService:
                 # finished (here or on another node) since the caller looked.
                 stored = self._cached_derivative(key)
                 if stored is not None:
+                    self._metrics.cache_hits.inc()  # read from the cache after all
                     return stored, sniff(stored[:64]).format, False
                 started = time.perf_counter()
                 rendered = render(self._source(asset), transformation, negotiated,
