@@ -135,14 +135,16 @@ def render(source: Source, transformation: Transformation, negotiated: Negotiate
     if negotiated.format_if_alpha is not None and image.hasalpha():
         fmt = negotiated.format_if_alpha
     image = flatten.flatten_output(image, fmt in ALPHA_FORMATS)
-    height = image.get("page-height") if animated else image.height
-    check_size(image.width, image.height, limits.max_output_pixels, "output image")
+    # Each header read is several calls into libvips, each giving up the GIL: read once.
+    width, full_height = image.width, image.height
+    height = image.get("page-height") if animated else full_height
+    check_size(width, full_height, limits.max_output_pixels, "output image")
     with watch(image, run.deadline):
         data = encode(image, replace(run.output, format=fmt, quality=negotiated.quality))
     log.info("event=render_done format=%s width=%d height=%d bytes=%d components=%d "
-             "duration_ms=%d", fmt, image.width, height, len(data), len(transformation),
+             "duration_ms=%d", fmt, width, height, len(data), len(transformation),
              (run.deadline.elapsed()) * 1000)
-    return Rendered(data, fmt, MIME_TYPES[fmt], image.width, height)
+    return Rendered(data, fmt, MIME_TYPES[fmt], width, height)
 
 
 def _frames(probe: Probe, transformation: Transformation,

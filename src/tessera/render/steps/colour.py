@@ -19,16 +19,18 @@ _ICC = "icc-profile-data"
 
 def to_srgb(img: pyvips.Image, plan: SourcePlan) -> pyvips.Image:
     has_profile = img.get_typeof(_ICC) != 0
-    if img.interpretation == "cmyk" or (plan.to_srgb and has_profile
-                                        and not _is_srgb(img.get(_ICC))):
+    interpretation = img.interpretation  # read once: each read is several libvips calls
+    if interpretation == "cmyk" or (plan.to_srgb and has_profile
+                                    and not _is_srgb(img.get(_ICC))):
         try:
             img = img.icc_transform("srgb", embedded=True, input_profile="cmyk"
-                                    if img.interpretation == "cmyk" else "srgb", depth=8)
+                                    if interpretation == "cmyk" else "srgb", depth=8)
         except pyvips.Error:
             # A damaged profile: treat the pixels as sRGB rather than refuse the image.
             img = img.copy()
             img.remove(_ICC)
-    if img.interpretation not in ("srgb",) or img.format != "uchar" or img.bands not in (3, 4):
+        interpretation = img.interpretation
+    if interpretation != "srgb" or img.format != "uchar" or img.bands not in (3, 4):
         img = img.colourspace("srgb")
         if img.format != "uchar":
             img = img.cast("uchar")
