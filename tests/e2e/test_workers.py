@@ -204,6 +204,39 @@ def test_a_deleted_images_hot_derivative_is_404_on_every_worker(cloud: Server,
     assert len(grown(served, per_worker(cloud, *SERVED))) == WORKERS
 
 
+def test_an_overwritten_images_old_url_is_not_answered_from_any_workers_memory(
+        cloud: Server, photo: Path, tmp_path: Path) -> None:
+    uploaded = upload(photo)
+    old = derivative_url(cloud, uploaded, 100)
+    clients = connections(cloud, 16)
+    try:  # hot in both workers' memory
+        before = {client.get(old).content for client in clients for _ in range(2)}
+    finally:
+        for client in clients:
+            client.close()
+    assert len(before) == 1
+    other = tmp_path / "other.jpg"
+    pyvips.Image.black(400, 300).add([200, 40, 40]).cast("uchar") \
+        .copy(interpretation="srgb").jpegsave(str(other), Q=90)
+    replaced = cloudinary.uploader.upload(str(other), public_id=uploaded["public_id"],
+                                          type="authenticated", overwrite=True)
+    assert replaced["version"] != uploaded["version"]
+
+    served = per_worker(cloud, *SERVED)
+    clients = connections(cloud, 16)
+    try:
+        answers = [client.get(old) for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+    assert len(grown(served, per_worker(cloud, *SERVED))) == WORKERS
+    assert {a.status_code for a in answers} == {200}
+    assert {a.headers["cache-control"] for a in answers} == {"public, max-age=3600"}
+    assert {a.content for a in answers}.isdisjoint(before)  # the new original's pixels
+    red = pyvips.Image.new_from_buffer(answers[0].content, "")(50, 37)
+    assert red[0] > 150 and red[1] < 90
+
+
 def test_metrics_are_the_totals_of_every_worker(cloud: Server, photo: Path) -> None:
     upload(photo)
     workers = per_worker(cloud, "tessera_uploads_total")
