@@ -12,7 +12,8 @@ median ms and images/s at 1 and 2 requests in flight of:
   sharp    sharp in Node (bench/sharp.mjs), in process
 
 then cached delivery (requests/s and p99 at 16 connections, wrk) of one derivative from Tessera,
-from thumbor with result storage on and from nginx serving the same bytes as a static file; the
+from thumbor with result storage on and from nginx serving the same bytes as a static file
+(reported beside it: cold 1 MP renders timed while that load runs on the same server); the
 peak RSS of a fresh Tessera server rendering a 10000x10000 JPEG to 400 px; and the hot-URL test
 (64 concurrent requests for one uncached derivative must render it once). Targets and PASS/FAIL
 are printed beside the figures (bench/report.py). Until Tessera's delivery route answers, its
@@ -29,6 +30,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -350,6 +352,7 @@ def cached_derivatives(args: argparse.Namespace, engines: Engines, state: Tesser
                 results.notes.append(f"cached check: {after[0]} rose by "
                                      f"{round(after[1] - before[1])} during Tessera's cached "
                                      "load (0 = every request served from the cache)")
+            results.notes.append(cold_under_load(engines, state, path))
         except Exception as exc:  # noqa: BLE001
             results.cached["tessera"] = Cached(note=f"error: {str(exc)[:150]}")
     else:
@@ -402,6 +405,44 @@ def cached_derivatives(args: argparse.Namespace, engines: Engines, state: Tesser
         if cached.result is not None:
             log(f"  {name:8} {cached.result.requests_per_s:9.0f} req/s  "
                 f"p99 {cached.result.p99_ms:.2f} ms")
+
+
+MIXED_RENDERS = 20
+
+
+def cold_under_load(engines: Engines, state: TesseraState, hot_path: str) -> str:
+    """Cold 1 MP renders, one at a time, first alone, then while the cached load runs on the
+    same server: a render shares its worker's GIL with the event loop answering the hits."""
+    assert state.server is not None
+    workload = BY_KEY["1mp-fit"]
+    public_ids = [f"bench/mixed_{i:03d}" for i in range(2 * MIXED_RENDERS)]
+    paths = [ts.delivery_path(workload, public_id, ts.upload_copy(
+        workload.source.path, public_id, state.scratch)) for public_id in public_ids]
+    client = load.HttpClient(state.server.port)
+
+    def median_ms(batch: list[str]) -> float:
+        times = []
+        for path in batch:
+            started = time.perf_counter()
+            client.get_ok(path)
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)  # one at a time, as a trickle of new photos arrives
+        return statistics.median(times)
+
+    try:
+        quiet = median_ms(paths[:MIXED_RENDERS])
+        with ThreadPoolExecutor(1) as pool:
+            loaded = pool.submit(sustained, engines, state.server.port, hot_path, 4.0)
+            time.sleep(0.5)
+            busy = median_ms(paths[MIXED_RENDERS:])
+            hits = loaded.result()
+    finally:
+        client.close()
+    log(f"  cold 1 MP under cached load {busy:.1f} ms (alone {quiet:.1f} ms)")
+    return (f"cold 1 MP renders ({MIXED_RENDERS}, one at a time) while the cached load runs "
+            f"on the same server ({hits.requests_per_s:.0f} req/s): median {busy:.1f} ms, "
+            f"alone {quiet:.1f} ms (× {busy / quiet:.2f}); renders share their worker's GIL "
+            "with the event loop answering the hits")
 
 
 # -- hot URL and peak RSS ---------------------------------------------------------------------
@@ -505,7 +546,7 @@ def run(args: argparse.Namespace, results: Results, tmp: Path) -> None:
     log("sources")
     wanted = [w.source for w in args.workloads]
     if "cached" not in args.skip or "hot" not in args.skip:
-        wanted.append(BY_KEY["24mp-fit"].source)
+        wanted += [BY_KEY["24mp-fit"].source, BY_KEY["1mp-fit"].source]
     if "rss" not in args.skip:
         wanted.append(RSS_WORKLOAD.source)
     for source in dict.fromkeys(wanted):
