@@ -325,15 +325,11 @@ class ImageRepository:
         image = self._session.get(Image, image_id)
         return image if image is not None and image.organization_id == organization_id else None
 
-    def get_by_id(self, image_id: str) -> Image | None:
-        """By id alone, in the trash or not, for links that carry their own proof."""
-        return self._session.get(Image, image_id)
-
-    def get_anywhere(self, image_id: str) -> Image | None:
-        """By id alone, for URLs that carry their own proof (signed thumbnail links); never a
-        trashed image."""
+    def get_anywhere(self, image_id: str, *, trashed: bool = False) -> Image | None:
+        """By id alone, for URLs that carry their own proof (signed thumbnail links); a
+        trashed image only with `trashed` (the trash's own links)."""
         image = self._session.get(Image, image_id)
-        return image if image is not None and image.deleted_at is None else None
+        return image if image is not None and (trashed or image.deleted_at is None) else None
 
     def get_many(self, organization_id: str, image_ids: Sequence[str]) -> Sequence[Image]:
         """The organization's images among `image_ids` that are not in the trash."""

@@ -121,7 +121,7 @@ class TrashService:
         if not self._links.is_thumbnail_signature(image_id, TRASH_LINK, signature):
             raise BadRequest("Invalid url")
         with self._db.uow() as uow:
-            image = uow.images.get_by_id(image_id)
+            image = uow.images.get_anywhere(image_id, trashed=True)
             if image is None:
                 raise NotFound("Image not found")
             asset, transformation = image.asset, shown(image, chain(TRASH_CHAIN))
