@@ -3,6 +3,7 @@ back end. Pixels are checked by decoding the response with libvips."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -125,6 +126,43 @@ def test_errors(client: TestClient, tenant: Tenant, photo: dict) -> None:
     assert other.status_code == 200
     assert other.headers["cache-control"] == "public, max-age=3600"
     assert client.get("/no-such-cloud/image/upload/w_10/site/paris.jpg").status_code == 404
+
+
+def test_an_unexpected_failure_of_a_delivery_is_a_json_500_and_the_next_request_is_served(
+        client: TestClient, app: FastAPI, tenant: Tenant, photo: dict,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Deliveries are answered in front of the middleware stack, so outside its error
+    # middleware: the delivery entrance maps an unexpected error itself.
+    delivery = app.state.services.delivery
+    path = sdk_path(tenant, "site/paris", transformation=[{"width": 31}], format="jpg",
+                    version=photo["version"])
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(delivery, "deliver", broken)
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append  # type: ignore[method-assign]
+    logging.getLogger("tessera.http.errors").addHandler(handler)
+    try:
+        failed = client.get(path)
+    finally:
+        logging.getLogger("tessera.http.errors").removeHandler(handler)
+    assert failed.status_code == 500
+    assert failed.json()["error"]["code"] == "internal"
+    assert "disk on fire" not in failed.text  # logged, not shown
+    assert any("event=internal_error" in r.getMessage() and r.exc_info for r in logged)
+    monkeypatch.undo()
+    served = client.get(path)
+    assert served.status_code == 200 and decoded(served.content).width == 31
+
+
+def test_other_resource_types_get_json_errors_from_the_route(client: TestClient,
+                                                           tenant: Tenant) -> None:
+    video = client.get(f"/{tenant.cloud}/video/upload/w_10/clip.mp4")
+    assert video.status_code == 404 and video.json()["error"]["code"]
+    assert client.head(f"/{tenant.cloud}/raw/upload/file.txt").status_code == 404
 
 
 def test_private_layers_need_a_signed_url(client: TestClient, tenant: Tenant, photo: dict,

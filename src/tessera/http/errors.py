@@ -73,6 +73,11 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return internal_error_response(exc)
+
+
+def internal_error_response(exc: Exception) -> JSONResponse:
+    """A logged 500 for an exception nobody expected; the body names the log line."""
     request_id = uuid.uuid4().hex
     log.exception("event=internal_error request_id=%s", request_id, exc_info=exc)
     return error_response(500, "internal", f"Internal error (request {request_id})")

@@ -1,8 +1,9 @@
 """`GET|HEAD /<cloud>/image/<type>/[s--SIG--/][transformations/][vN/]<public_id>.<ext>`.
 
-Two entrances share one answer: `DeliveryMiddleware` serves `/<cloud>/image/…` before any
-routing (hot versioned URLs from memory, the rest through the delivery service in the thread
-pool), and the route documents the paths and handles the other resource types.
+Two entrances share one answer: `DeliveryMiddleware` serves `/<cloud>/image/…` in front of the
+whole middleware stack (hot versioned URLs from memory, the rest through the delivery service
+on the handoff threads), and the route documents the paths and handles the other resource
+types. Both send the same raw ASGI messages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tessera.errors import TesseraError
 from tessera.http.deps import ServicesDep
-from tessera.http.errors import tessera_error_response
+from tessera.http.errors import internal_error_response, tessera_error_response
+from tessera.http.handoff import Handoff
 from tessera.render.pipeline import ClientHints
 from tessera.services.delivery import Delivered, DeliveryService
 
@@ -46,18 +48,28 @@ def raw_path_of(scope: Scope) -> str:
     return raw.decode("latin-1").split("?", 1)[0]
 
 
-def response_of(delivered: Delivered, method: str) -> Response:
-    headers = {"ETag": delivered.etag, "Cache-Control": delivered.cache_control,
-               "X-Content-Type-Options": "nosniff"}
-    if delivered.vary:
-        headers["Vary"] = ", ".join(delivered.vary)
-    if delivered.attachment:
-        headers["Content-Disposition"] = f'attachment; filename="{delivered.attachment}"'
-    if delivered.data is None:
-        return Response(status_code=304, headers=headers)
-    headers["Content-Length"] = str(len(delivered.data))
-    body = b"" if method == "HEAD" else delivered.data
-    return Response(body, media_type=delivered.mime, headers=headers)
+class DeliveredResponse(Response):
+    """A delivery's answer, headers encoded straight from `Delivered` (no header mapping to
+    build and re-encode: this runs on every cached hit)."""
+
+    def __init__(self, delivered: Delivered, method: str) -> None:  # noqa: D107
+        headers = [(b"etag", delivered.etag.encode()),
+                   (b"cache-control", delivered.cache_control.encode()),
+                   (b"x-content-type-options", b"nosniff")]
+        if delivered.vary:
+            headers.append((b"vary", ", ".join(delivered.vary).encode()))
+        if delivered.attachment:
+            headers.append((b"content-disposition",
+                            f'attachment; filename="{delivered.attachment}"'.encode()))
+        self.background = None
+        if delivered.data is None:
+            self.status_code, self.body = 304, b""
+        else:
+            self.status_code = 200
+            self.body = b"" if method == "HEAD" else delivered.data
+            headers += [(b"content-type", delivered.mime.encode()),
+                        (b"content-length", str(len(delivered.data)).encode())]
+        self.raw_headers = headers
 
 
 def is_delivery_path(path: str) -> bool:
@@ -68,14 +80,16 @@ def is_delivery_path(path: str) -> bool:
 
 
 class DeliveryMiddleware:
-    """Answer image deliveries before routing: hot versioned URLs from memory without any
-    I/O, the others through the delivery service in the thread pool. Routing and dependency
-    injection would cost more than a cached answer; the route below documents the same
-    paths and serves any other resource type."""
+    """Answer image deliveries in front of everything else: hot versioned URLs from memory
+    without any I/O, the others through the delivery service on the handoff threads. The
+    middleware stack, routing and dependency injection would cost more than a cached answer;
+    so this wraps the whole stack and maps its own errors (as the stack's error middleware
+    would). The route below documents the same paths and serves any other resource type."""
 
-    def __init__(self, app: ASGIApp, delivery: DeliveryService) -> None:
+    def __init__(self, app: ASGIApp, delivery: DeliveryService, handoff: Handoff) -> None:
         self.app = app
         self.delivery = delivery
+        self.handoff = handoff
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
@@ -89,13 +103,16 @@ class DeliveryMiddleware:
         delivered = self.delivery.from_memory(raw_path, hints, if_none_match)
         if delivered is None:
             try:
-                delivered = await run_in_threadpool(self.delivery.deliver, raw_path, hints,
-                                                    if_none_match)
+                delivered = await self.handoff.run(self.delivery.deliver, raw_path, hints,
+                                                   if_none_match)
             except TesseraError as exc:
                 response = tessera_error_response(exc)
                 await response(scope, receive, send)
                 return
-        await response_of(delivered, scope["method"])(scope, receive, send)
+            except Exception as exc:  # noqa: BLE001 - outside the stack's error middleware
+                await internal_error_response(exc)(scope, receive, send)
+                return
+        await DeliveredResponse(delivered, scope["method"])(scope, receive, send)
 
 
 _PATH = "/{cloud}/{resource_type}/{type}/{rest:path}"
@@ -107,4 +124,4 @@ async def deliver(request: Request, services: ServicesDep) -> Response:
     delivered = await run_in_threadpool(services.delivery.deliver, raw_path_of(request.scope),
                                         client_hints(request.headers),
                                         request.headers.get("if-none-match"))
-    return response_of(delivered, request.method)
+    return DeliveredResponse(delivered, request.method)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from tessera.errors import BadRequest
 from tessera.http.deps import ServicesDep
 from tessera.http.routes.api_v1.guard import PrincipalDep, response_headers, static_headers
-from tessera.http.routes.delivery import response_of
+from tessera.http.routes.delivery import DeliveredResponse
 
 router = APIRouter(tags=["sharinpix"])
 _THUMBNAIL: Final = re.compile(r"(mini|thumbnail|full|trash)-([0-9a-f]{1,64})\.jpg")
@@ -49,6 +49,6 @@ async def thumbnail_redirect(image_id: str, name: str, request: Request,
     link, signature = match.groups()
     if link == "trash":  # served here: a trashed image has no delivery URL
         delivered = await run_in_threadpool(services.trash.thumbnail, image_id, signature)
-        return response_of(delivered, request.method)
+        return DeliveredResponse(delivered, request.method)
     url = await run_in_threadpool(services.redirects.thumbnail_url, image_id, link, signature)
     return redirect(url, static_headers(request))
