@@ -4,6 +4,7 @@ back end. Pixels are checked by decoding the response with libvips."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -61,6 +62,8 @@ def test_fit_renders_caches_and_revalidates(client: TestClient, app: FastAPI, te
     second = client.get(path)
     assert second.content == first.content and second.headers["etag"] == etag
     assert app.state.services.metrics.renders._value.get() == renders + 1  # second was cached
+    assert re.fullmatch(r"render;dur=\d+\.\d", first.headers["server-timing"])
+    assert second.headers["server-timing"] == "cache;desc=hit"
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
     head = client.head(path)
     assert head.status_code == 200 and head.content == b""
@@ -74,6 +77,7 @@ def test_original_is_served_as_uploaded(client: TestClient, tenant: Tenant, phot
     assert response.content == (corpus / "gps" / "paris_n_e.jpg").read_bytes()
     # No real version in the URL (the SDK's v1 for folders): cacheable, not immutable.
     assert response.headers["cache-control"] == "public, max-age=3600"
+    assert "server-timing" not in response.headers  # nothing rendered, nothing cached
 
 
 def test_format_from_extension_and_f_auto(client: TestClient, tenant: Tenant,
@@ -183,11 +187,13 @@ def test_hot_url_renders_once(client: TestClient, app: FastAPI, tenant: Tenant,
     renders = app.state.services.metrics.renders._value.get()
     statuses: list[int] = []
     bodies: set[bytes] = set()
+    timings: list[str] = []
 
     def fetch() -> None:
         response = client.get(path)
         statuses.append(response.status_code)
         bodies.add(response.content)
+        timings.append(response.headers.get("server-timing", ""))
 
     threads = [threading.Thread(target=fetch) for _ in range(16)]
     for thread in threads:
@@ -196,6 +202,8 @@ def test_hot_url_renders_once(client: TestClient, app: FastAPI, tenant: Tenant,
         thread.join()
     assert statuses == [200] * 16 and len(bodies) == 1
     assert app.state.services.metrics.renders._value.get() == renders + 1
+    # Only the request that rendered reports a render; the others shared it or read it.
+    assert sum(timing.startswith("render;dur=") for timing in timings) == 1
 
 
 def test_svg_is_never_served_as_svg(client: TestClient, tenant: Tenant, corpus: Path) -> None:
@@ -242,6 +250,7 @@ def test_hot_versioned_urls_are_served_from_memory(client: TestClient, app: Fast
     renders = app.state.services.metrics.renders._value.get()
     again = client.get(path)
     assert again.content == first.content
+    assert again.headers["server-timing"] == "cache;desc=hit"  # not the first's render time
     assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
     assert app.state.services.metrics.renders._value.get() == renders
     delivery.forget()

@@ -53,7 +53,8 @@ _MIME = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif",
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    """What the route sends: `data` is None for a 304."""
+    """What the route sends: `data` is None for a 304. `render_seconds`: rendered for this
+    request, in that time; `from_cache`: read from the derivative cache (memory or store)."""
 
     data: bytes | None
     mime: str
@@ -61,7 +62,8 @@ class Delivered:
     cache_control: str
     vary: tuple[str, ...]
     attachment: str | None
-    rendered: bool
+    render_seconds: float | None = None
+    from_cache: bool = False
 
 
 def source_of(asset: AssetRecord, path: Path) -> Source:
@@ -140,7 +142,8 @@ class DeliveryService:
             with self._memory_lock:
                 # Not kept if a forget came meanwhile: it may be of the image just deleted.
                 if cleared == self._memory_cleared:
-                    self._memory[(raw_path, hints)] = delivered
+                    self._memory[(raw_path, hints)] = replace(delivered, render_seconds=None,
+                                                              from_cache=True)
         return delivered
 
     def _deliver(self, raw_path: str, hints: ClientHints,
@@ -172,9 +175,9 @@ class DeliveryService:
             etag = f'"{asset.etag}"'
             if _matches(if_none_match, etag):
                 return Delivered(None, _MIME[asset.format], etag, cache_control, vary,
-                                 attachment, False)
+                                 attachment)
             return Delivered(self._blobs.get_bytes(asset.blob_key), _MIME[asset.format],
-                             etag, cache_control, vary, attachment, False)
+                             etag, cache_control, vary, attachment)
 
         digest = _derivative_digest(asset, transformation, negotiated)
         # No extension in the key: with f_auto the format can depend on the pixels (PNG when
@@ -183,20 +186,20 @@ class DeliveryService:
         etag = f'"{digest[:32]}"'
         if _matches(if_none_match, etag):
             return Delivered(None, _mime_of_format(negotiated.format), etag, cache_control,
-                             vary, attachment, False)
+                             vary, attachment)
         cached = self._cached_derivative(key)
         if cached is not None:
             self._metrics.cache_hits.inc()
             return Delivered(cached, _mime_of(cached), etag, cache_control, vary,
                              _attachment_name(transformation, path, sniff(cached[:64]).format),
-                             False)
+                             from_cache=True)
         if self._strict and not signed and transformation.components:
             raise Unauthorized("Strict transformations: this derivative must be requested "
                                "with a signed URL first")
 
-        data, fmt, fresh = self._render_once(key, asset, transformation, negotiated)
+        data, fmt, seconds = self._render_once(key, asset, transformation, negotiated)
         return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
-                         _attachment_name(transformation, path, fmt), fresh)
+                         _attachment_name(transformation, path, fmt), seconds)
 
     def render_asset(self, asset: Asset, transformation: Transformation) -> Delivered:
         """A JPEG derivative of `asset` whatever its image's state, cached like any other:
@@ -207,17 +210,18 @@ class DeliveryService:
         digest = _derivative_digest(record, transformation, negotiated)
         key = derivative_key(record, digest)
         cached = self._cached_derivative(key)
-        data, fmt, fresh = (cached, sniff(cached[:64]).format, False) if cached is not None \
+        data, fmt, seconds = (cached, sniff(cached[:64]).format, None) if cached is not None \
             else self._render_once(key, record, transformation, negotiated)
         return Delivered(data, _mime_of_format(fmt), f'"{digest[:32]}"',
-                         "private, max-age=300", (), None, fresh)
+                         "private, max-age=300", (), None, seconds, cached is not None)
 
     def _render_once(self, key: str, asset: AssetRecord, transformation: Transformation,
-                     negotiated: Negotiated) -> tuple[bytes, str, bool]:
-        """(bytes, format, rendered here) of derivative `key`, rendered once however many
-        ask at the same time, on this node (the gate) and across the cluster (the lock)."""
+                     negotiated: Negotiated) -> tuple[bytes, str, float | None]:
+        """(bytes, format, seconds the render took if this call rendered it) of derivative
+        `key`, rendered once however many ask at the same time, on this node (the gate) and
+        across the cluster (the lock)."""
 
-        def work() -> tuple[bytes, str, bool]:
+        def work() -> tuple[bytes, str, float | None]:
             seconds = self._limits.deadline_seconds
             release = self._coordinator.acquire(key, hold_seconds=seconds + 30,
                                                 wait_seconds=seconds)
@@ -227,7 +231,7 @@ class DeliveryService:
                 stored = self._cached_derivative(key)
                 if stored is not None:
                     self._metrics.cache_hits.inc()  # read from the cache after all
-                    return stored, sniff(stored[:64]).format, False
+                    return stored, sniff(stored[:64]).format, None
                 started = time.perf_counter()
                 rendered = render(self._source(asset), transformation, negotiated,
                                   resolve_layer=lambda layer: self._layer(
@@ -240,12 +244,13 @@ class DeliveryService:
             finally:
                 if release is not None:
                     release()
+            elapsed = time.perf_counter() - started
             self._metrics.renders.inc()
-            self._metrics.render_seconds.observe(time.perf_counter() - started)
-            return rendered.data, rendered.format, True
+            self._metrics.render_seconds.observe(elapsed)
+            return rendered.data, rendered.format, elapsed
 
-        result, _ = self._gate.run(key, work)
-        return result
+        (data, fmt, seconds), mine = self._gate.run(key, work)
+        return data, fmt, seconds if mine else None  # a sharer of the render did not render
 
     # -- access -------------------------------------------------------------------------------
 

@@ -61,6 +61,13 @@ class DeliveredResponse(Response):
         if delivered.attachment:
             headers.append((b"content-disposition",
                             f'attachment; filename="{delivered.attachment}"'.encode()))
+        # What producing it cost at the origin, as Cloudinary's edge reports its own (shown
+        # by browsers' developer tools; a CDN passes it on with the cached response).
+        if delivered.render_seconds is not None:
+            headers.append((b"server-timing",
+                            f"render;dur={delivered.render_seconds * 1000:.1f}".encode()))
+        elif delivered.from_cache:
+            headers.append((b"server-timing", b"cache;desc=hit"))
         self.background = None
         if delivered.data is None:
             self.status_code, self.body = 304, b""
