@@ -307,6 +307,7 @@ def cold_renders(args: argparse.Namespace, engines: Engines, state: TesseraState
                         f"c2 {row.timings[2].images_per_s:6.2f} img/s")
                 else:
                     log(f"  {engine:8} {row.note or 'errors'}")
+        results.notes += render_share_note(http_engines, results)
     finally:
         for http_engine in http_engines:
             http_engine.close()
@@ -314,6 +315,24 @@ def cold_renders(args: argparse.Namespace, engines: Engines, state: TesseraState
             sharp_worker.close()
         if thumbor_server is not None:
             thumbor_server.stop()
+
+
+def render_share_note(http_engines: list[cold.HttpEngine], results: Results) -> list[str]:
+    """Tessera's own render time (its Server-Timing) against the whole request, at one
+    request in flight: what is left is HTTP and request handling."""
+    engine = next((e for e in http_engines if e.name == "tessera"), None)
+    parts = []
+    for key, rows in results.rows.items():
+        reported = engine.render_ms.get((key, 1)) if engine is not None else None
+        row = rows.get("tessera")
+        timing = row.timings.get(1) if row is not None else None
+        if reported and timing is not None and timing.ok:
+            parts.append(f"{key} {statistics.median(reported):.1f} of "
+                         f"{timing.median_ms:.1f} ms")
+    if not parts:
+        return []
+    return ["Tessera's render alone (its Server-Timing header), median at one request: "
+            + ", ".join(parts) + "; the rest of each request is HTTP and request handling"]
 
 
 # -- cached derivatives -----------------------------------------------------------------------

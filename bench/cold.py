@@ -15,6 +15,7 @@ its requests is cold; thumbor (no result storage) and the in-process engines ren
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from bench.report import CONCURRENCY, Row
 from bench.sharp_runner import SharpWorker
 from bench.workloads import Workload, output_size, size_ok
 
+_RENDER_DUR = re.compile(r"(?:^|,)\s*render;dur=([0-9.]+)")
 MAX_ERRORS = 3  # an engine that fails this often on a workload is dropped from its rounds
 
 
@@ -57,12 +59,15 @@ class PyvipsEngine:
 
 
 class HttpEngine:
-    """A server on 127.0.0.1 with two persistent keep-alive connections."""
+    """A server on 127.0.0.1 with two persistent keep-alive connections. `render_ms` keeps
+    the render times a server reports (`Server-Timing: render;dur=…`), by workload and
+    concurrency, so the time spent outside the render can be told apart."""
 
     def __init__(self, name: str, port: int, path_for: Callable[[Workload, int], str]) -> None:
         self.name = name
         self.path_for = path_for
         self.clients = [HttpClient(port), HttpClient(port)]
+        self.render_ms: dict[tuple[str, int], list[float]] = {}
 
     def prepare(self, workload: Workload) -> tuple[int, int]:
         return output_size(self.clients[0].get_ok(self.path_for(workload, 0)))
@@ -70,10 +75,19 @@ class HttpEngine:
     def run(self, workload: Workload, jobs: list[int]) -> Timing:
         paths = [self.path_for(workload, job) for job in jobs]
         handed: Iterator[HttpClient] = iter(self.clients)
+        reported = self.render_ms.setdefault((workload.key, len(jobs)), [])
 
         def make_worker() -> load.Job:
             client = next(handed)
-            return lambda index: client.get_ok(paths[index])
+
+            def job(index: int) -> bytes:
+                body = client.get_ok(paths[index])
+                match = _RENDER_DUR.search(client.last_server_timing or "")
+                if match:
+                    reported.append(float(match.group(1)))
+                return body
+
+            return job
 
         return load.closed_loop(make_worker, len(jobs), len(jobs))
 

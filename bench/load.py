@@ -108,6 +108,7 @@ class HttpClient:
         self.port = port
         self.timeout = timeout
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.last_server_timing: str | None = None  # of the last response
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         for attempt in (1, 2):
@@ -115,6 +116,7 @@ class HttpClient:
                 self.conn.request("GET", path, headers=headers or {})
                 response = self.conn.getresponse()
                 body = response.read()
+                self.last_server_timing = response.getheader("server-timing")
                 if response.getheader("connection", "").lower() == "close":
                     self.reconnect()
                 return response.status, body
