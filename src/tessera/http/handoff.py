@@ -61,16 +61,18 @@ class Handoff:
                 result, error = fn(*args), None
             except BaseException as exc:  # handed to the caller, who raises it
                 result, error = None, exc
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop closed meanwhile (shutdown): nobody to answer
-                pass
-            del loop, future, fn, args, result, error  # no references kept while idle
+            # Free before answering: the caller's next call may come at once, and must find
+            # this thread instead of starting another.
             with self._lock:
                 if self._backlog:
                     self._backlog -= 1
                 else:
                     self._idle += 1
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop closed meanwhile (shutdown): nobody to answer
+                pass
+            del loop, future, fn, args, result, error  # no references kept while idle
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
