@@ -52,7 +52,7 @@ class DeliveredResponse(Response):
     """A delivery's answer, headers encoded straight from `Delivered` (no header mapping to
     build and re-encode: this runs on every cached hit)."""
 
-    def __init__(self, delivered: Delivered, method: str) -> None:  # noqa: D107
+    def __init__(self, delivered: Delivered, method: str) -> None:
         headers = [(b"etag", delivered.etag.encode()),
                    (b"cache-control", delivered.cache_control.encode()),
                    (b"x-content-type-options", b"nosniff")]
