@@ -82,9 +82,9 @@ MAINTENANCE_INTERVAL_SECONDS: Final = 3600.0
 
 class _TesseraApp(FastAPI):
     """FastAPI with image deliveries answered in front of its whole middleware stack (error,
-    telemetry and body-limit layers, each wrapping every message): with the handoff threads
-    and the raw response, a cold 1 MP delivery 0.35-0.45 ms faster, alternating requests
-    between the two builds."""
+    telemetry and body-limit layers, each wrapping every message). With the handoff threads
+    and the raw response: a lone cold 1 MP delivery 0.35-0.45 ms faster (requests 20 ms
+    apart, alternating between the two builds), cached hits ~5% more per second."""
 
     def __init__(self, *, delivery: DeliveryService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
