@@ -88,11 +88,12 @@ class _TesseraApp(FastAPI):
 
     def __init__(self, *, delivery: DeliveryService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._front = (delivery, Handoff(name="delivery"))
+        self._delivery = delivery
+        self._handoff = Handoff(name="delivery")
 
     def build_middleware_stack(self) -> ASGIApp:
-        delivery, handoff = self._front
-        return DeliveryMiddleware(super().build_middleware_stack(), delivery, handoff)
+        return DeliveryMiddleware(super().build_middleware_stack(), self._delivery,
+                                  self._handoff)
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

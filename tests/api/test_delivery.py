@@ -204,6 +204,7 @@ def test_hot_url_renders_once(client: TestClient, app: FastAPI, tenant: Tenant,
     assert app.state.services.metrics.renders._value.get() == renders + 1
     # Only the request that rendered reports a render; the others shared it or read it.
     assert sum(timing.startswith("render;dur=") for timing in timings) == 1
+    assert timings.count("cache;desc=hit") == 15
 
 
 def test_svg_is_never_served_as_svg(client: TestClient, tenant: Tenant, corpus: Path) -> None:

@@ -54,7 +54,8 @@ _MIME = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif",
 @dataclass(frozen=True, slots=True)
 class Delivered:
     """What the route sends: `data` is None for a 304. `render_seconds`: rendered for this
-    request, in that time; `from_cache`: read from the derivative cache (memory or store)."""
+    request, in that time; `from_cache`: a derivative this request did not render (read from
+    memory or the store, or shared with the request that rendered it)."""
 
     data: bytes | None
     mime: str
@@ -199,7 +200,7 @@ class DeliveryService:
 
         data, fmt, seconds = self._render_once(key, asset, transformation, negotiated)
         return Delivered(data, _mime_of_format(fmt), etag, cache_control, vary,
-                         _attachment_name(transformation, path, fmt), seconds)
+                         _attachment_name(transformation, path, fmt), seconds, seconds is None)
 
     def render_asset(self, asset: Asset, transformation: Transformation) -> Delivered:
         """A JPEG derivative of `asset` whatever its image's state, cached like any other:
@@ -213,7 +214,7 @@ class DeliveryService:
         data, fmt, seconds = (cached, sniff(cached[:64]).format, None) if cached is not None \
             else self._render_once(key, record, transformation, negotiated)
         return Delivered(data, _mime_of_format(fmt), f'"{digest[:32]}"',
-                         "private, max-age=300", (), None, seconds, cached is not None)
+                         "private, max-age=300", (), None, seconds, seconds is None)
 
     def _render_once(self, key: str, asset: AssetRecord, transformation: Transformation,
                      negotiated: Negotiated) -> tuple[bytes, str, float | None]:
