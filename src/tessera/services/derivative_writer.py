@@ -8,12 +8,18 @@ waiting, `store` writes in the caller, which slows renders to the pace of the st
 growing memory. A failed write is logged and forgotten: the next request renders again. A
 render lock handed over with the bytes (`then`) is released once they are stored, so other
 workers and nodes waiting for the same derivative read it rather than render it again.
+
+A write starts `settle_seconds` after its hand-over, not at once: the answer is still on its way
+out then, and a writer thread waking to stage a file takes the GIL from the event loop that is
+sending it (measured: the hop back to the loop 1.0 ms instead of 0.33, a 1 MP cold render 7%
+slower). The delay is a latency, not a rate: writes still follow one another without a pause.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,8 +29,10 @@ log = logging.getLogger(__name__)
 
 
 class DerivativeWriter:
-    def __init__(self, blobs: BlobStore, *, max_bytes: int = 64 << 20) -> None:
+    def __init__(self, blobs: BlobStore, *, max_bytes: int = 64 << 20,
+                 settle_seconds: float = 0.002) -> None:
         self._blobs = blobs
+        self._settle = settle_seconds
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._pending: dict[str, bytes] = {}
@@ -48,7 +56,8 @@ class DerivativeWriter:
                 if then is not None:
                     then()
             return
-        self._executor.submit(self._write, key, data, content_type, then)
+        self._executor.submit(self._write, key, data, content_type, then,
+                              time.monotonic() + self._settle)
 
     def pending(self, key: str) -> bytes | None:
         with self._lock:
@@ -62,7 +71,10 @@ class DerivativeWriter:
         self._executor.shutdown(wait=True)
 
     def _write(self, key: str, data: bytes, content_type: str,
-               then: Callable[[], None] | None) -> None:
+               then: Callable[[], None] | None, not_before: float) -> None:
+        wait = not_before - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         try:
             self._blobs.put_bytes(key, data, content_type=content_type)
         except Exception:  # a cache write: the next request renders again
