@@ -244,6 +244,15 @@ def tessera_path_for(state: TesseraState) -> Callable[[Workload, int], str]:
     return path_for
 
 
+def previews_note() -> str:
+    """Whether the server under test keeps previews (the variable passes through to it)."""
+    if os.environ.get("TESSERA_PREVIEWS", "").strip().lower() in ("0", "false", "no", "off"):
+        return "TESSERA_PREVIEWS=false: Tessera renders every derivative from the original"
+    return ("Tessera keeps the 1/8 decode of JPEGs of 4 MP or more from their upload (its "
+            "previews, README): the 24 MP fit and fill render from it, the WebP (1/3) from the "
+            "original; `TESSERA_PREVIEWS=false make bench` renders all from the original")
+
+
 def cold_renders(args: argparse.Namespace, engines: Engines, state: TesseraState, tmp: Path,
                  results: Results) -> None:
     thumbor_server: procs.Server | None = None
@@ -256,6 +265,7 @@ def cold_renders(args: argparse.Namespace, engines: Engines, state: TesseraState
     if tessera_usable and state.server is not None:
         http_engines.append(cold.HttpEngine("tessera", state.server.port,
                                             tessera_path_for(state)))
+        results.notes.append(previews_note())
     else:
         fixed["tessera"] = state.note or ROUTE_MISSING
     if engines.thumbor is not None:

@@ -168,7 +168,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         db, blobs, secrets, notifier,
         UploadConfig(public_url=settings.resolved_public_url,
                      max_pixels=settings.max_pixels, max_frames=settings.max_frames,
-                     timestamp_tolerance=settings.upload_timestamp_tolerance),
+                     timestamp_tolerance=settings.upload_timestamp_tolerance,
+                     previews=settings.previews),
         metrics, clock=clock, on_overwrite=delivery.forget,
     )
 

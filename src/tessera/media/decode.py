@@ -77,6 +77,9 @@ def harden_libvips() -> None:
             pyvips.operation_block_set(name, False)
         for name in ("VipsForeignLoadSvgFile", "VipsForeignLoadSvgSource"):
             pyvips.operation_block_set(name, True)
+        # libvips' own format, from files only: the previews Tessera writes (media.preview).
+        # No upload reaches it: originals are sniffed and opened by their format's loader.
+        pyvips.operation_block_set("VipsForeignLoadVipsFile", False)
         _hardened = True
 
 

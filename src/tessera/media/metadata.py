@@ -21,7 +21,8 @@ import numpy as np
 import pyvips
 from PIL import Image
 
-from tessera.media.decode import load_image, vips_header
+from tessera.media import preview as previews
+from tessera.media.decode import vips_header
 from tessera.media.exif import datetime_original_of, gps_of, read_embedded
 from tessera.media.probe import Probe
 from tessera.media.tags import image_metadata
@@ -59,8 +60,10 @@ class Analysis:
     illustration_score: float
 
 
-def analyse(path: Path, probe: Probe, *, faces: bool = True) -> Analysis:
-    """Metadata and content statistics of the original in `path`, probed as `probe`.
+def analyse(path: Path, probe: Probe, *, faces: bool = True,
+            preview: Path | None = None) -> Analysis:
+    """Metadata and content statistics of the original in `path`, probed as `probe`;
+    `preview`, its preview if one was made (a large image's pixels are read from it).
 
     Raises:
         ImageRejected: the file no longer decodes.
@@ -68,7 +71,7 @@ def analyse(path: Path, probe: Probe, *, faces: bool = True) -> Analysis:
     header = _header(path, probe)
     embedded = read_embedded(path, probe.format, header)
     interpretation = str(header.interpretation) if header is not None else None
-    pixels, gray_source = _analysis_pixels(path, probe)
+    pixels, gray_source = _analysis_pixels(path, probe, preview)
     rgb, alpha = pixels[..., :3], (pixels[..., 3] if pixels.shape[2] == 4 else None)
     visible = rgb.reshape(-1, 3) if alpha is None else rgb[alpha >= 128]
     tags = image_metadata(embedded, colorspace=_COLORSPACES.get(
@@ -101,12 +104,13 @@ def _header(path: Path, probe: Probe) -> pyvips.Image | None:
         return None  # AVIF sequences: libvips cannot open them; Pillow reads their metadata
 
 
-def _analysis_pixels(path: Path, probe: Probe) -> tuple[Pixels, bool]:
+def _analysis_pixels(path: Path, probe: Probe, preview: Path | None) -> tuple[Pixels, bool]:
     """The first frame, at most `ANALYSIS_SIZE` on its longest side, in display orientation,
     as 8-bit sRGB(A); and whether the source is single-channel."""
     # Shrink-on-load decodes a 24 MP JPEG at 1/4 or 1/8 of the size: most of the speed-up.
     shrink = max(1, max(probe.width, probe.height) // ANALYSIS_SIZE)
-    image = load_image(path, probe, access="sequential", shrink=shrink)
+    image = previews.decode(path, probe, access="sequential", shrink=shrink,
+                            preview=None if preview is None else lambda: preview)
     gray_source = image.interpretation in ("b-w", "grey16")
     # no_rotate: thumbnail_image would apply the orientation tag, and _orient does that below.
     image = image.thumbnail_image(ANALYSIS_SIZE, height=ANALYSIS_SIZE, size="down",

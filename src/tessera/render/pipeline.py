@@ -106,6 +106,7 @@ class Source:
     path: Path
     probe: Probe
     faces: tuple[tuple[int, int, int, int], ...] = ()  # x, y, w, h in display pixels
+    preview: Callable[[], Path] | None = None  # the local path of its preview, if it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +216,11 @@ class _Run:
             source_plan = replace(source_plan, shrink=shrink_on_load(
                 probe.format, display, first_plan.geometry),
                 prescale=target if orientation < 5 else Size(target.height, target.width))
-        work = _Work(load.decode(source.path, probe, source_plan), faces, sequential=True)
+        # A preview's EXIF block is not the original's (tessera.media.preview): not for
+        # derivatives that keep metadata.
+        keeps_exif = self.output.keep_metadata or self.output.attribution_only
+        work = _Work(load.decode(source.path, probe, source_plan,
+                                 None if keeps_exif else source.preview), faces, sequential=True)
         work = self.prepare(work, source_plan)
         if first_plan is not None:
             work = self.component(work, first_plan)

@@ -14,6 +14,7 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tessera.grammar.ast import DeliveryType, Flag, ImageLayer, Transformation
 from tessera.grammar.parse import parse_component
 from tessera.grammar.serialize import canonical_text
 from tessera.grammar.url import DeliveryPath, parse_delivery_path, verify_delivery_signature
+from tessera.media.preview import preview_key
 from tessera.media.probe import Probe
 from tessera.media.sniff import sniff
 from tessera.metrics import Metrics
@@ -67,8 +69,10 @@ class Delivered:
     from_cache: bool = False
 
 
-def source_of(asset: AssetRecord, path: Path) -> Source:
-    """The renderer's view of a stored original, from its row (no re-probing)."""
+def source_of(asset: AssetRecord, path: Path,
+              preview: Callable[[], Path] | None = None) -> Source:
+    """The renderer's view of a stored original, from its row (no re-probing); `preview`
+    fetches its preview, used if the row says it has one."""
     facts = asset.analysis
     probe = Probe(format=asset.format, mime=facts.get("mime") or _MIME.get(
         asset.format, "application/octet-stream"), width=facts["raw_width"],
@@ -76,7 +80,8 @@ def source_of(asset: AssetRecord, path: Path) -> Source:
         display_width=asset.width, display_height=asset.height, frames=asset.pages,
         has_alpha=facts["has_alpha"])
     faces = tuple(tuple(int(v) for v in box) for box in facts.get("faces") or ())
-    return Source(path=path, probe=probe, faces=faces)  # type: ignore[arg-type]
+    return Source(path=path, probe=probe, faces=faces,  # type: ignore[arg-type]
+                  preview=preview if facts.get("preview") else None)
 
 
 class DeliveryService:
@@ -297,7 +302,9 @@ class DeliveryService:
         return self._source(asset)
 
     def _source(self, asset: AssetRecord) -> Source:
-        return source_of(asset, self._originals.path(asset.blob_key))
+        # The preview is fetched only by a render that decodes at 1/8 (from S3: once per node).
+        return source_of(asset, self._originals.path(asset.blob_key),
+                         lambda: self._originals.path(preview_key(asset.blob_key)))
 
     @staticmethod
     def _is_original(transformation: Transformation, negotiated: Negotiated,

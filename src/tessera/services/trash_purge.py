@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from tessera.db.uow import Database
+from tessera.media.preview import preview_key
 from tessera.services.delivery import derivatives_prefix
 from tessera.services.ports import BlobStore
 
@@ -62,8 +63,9 @@ class TrashPurgeService:
                 with self._db.uow() as uow:
                     shared = uow.assets.is_blob_referenced(asset.blob_key)
                 if not shared:
-                    self._blobs.delete(asset.blob_key)
-                    self._forget_original(asset.blob_key)
+                    for key in (asset.blob_key, preview_key(asset.blob_key)):
+                        self._blobs.delete(key)
+                        self._forget_original(key)
                     originals += 1
         report = PurgeReport(images, originals, derivatives)
         if images:

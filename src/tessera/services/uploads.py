@@ -1,17 +1,21 @@
 """The Cloudinary upload use case: authenticate the signed request, probe and analyse the file,
 store the original and its row together, answer the upload result (grammar §9).
 
-Blob and row succeed or fail together: the blob is written before the commit and removed again
-if the commit fails and no other row references it.
+Blob and row succeed or fail together: the blob (and the preview of a large JPEG,
+`tessera.media.preview`) is written before the commit and removed again if the commit fails
+and no other row references it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import tempfile
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +26,7 @@ from tessera.db.models import Asset
 from tessera.db.uow import Database, UnitOfWork
 from tessera.errors import InvalidSignature, MissingParameter, StaleRequest, Unauthorized
 from tessera.grammar.url import build_delivery_url
+from tessera.media import preview as previews
 from tessera.media.metadata import Analysis, analyse
 from tessera.media.probe import Probe, probe_file
 from tessera.metrics import Metrics
@@ -36,6 +41,7 @@ class UploadConfig:
     max_pixels: int
     max_frames: int
     timestamp_tolerance: int
+    previews: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +151,14 @@ class UploadService:
         also used by remote imports). Raises ImageRejected, ImageTooLarge."""
         probe = probe_file(incoming.path, max_pixels=self._config.max_pixels,
                            max_frames=self._config.max_frames)
-        analysis = analyse(incoming.path, probe, faces=params.faces)
+        with self._preview(incoming.path, probe) as preview:
+            analysis = analyse(incoming.path, probe, faces=params.faces, preview=preview)
+            return self._register(organization_id, params, incoming, probe, analysis, preview)
+
+    def _register(self, organization_id: str, params: UploadParams, incoming: IncomingFile,
+                  probe: Probe, analysis: Analysis,
+                  preview: Path | None) -> StoredUpload:
+        """The blob, the preview and the row, together."""
         sha256, md5, size = _digests(incoming.path)
         org = organization_id
         blob_key = f"originals/{org}/{sha256[:2]}/{sha256}"
@@ -160,6 +173,8 @@ class UploadService:
             if existing is not None and not params.overwrite:
                 return StoredUpload(existing, existing=True, overwritten=False)
             wrote_blob = not self._blobs.exists(blob_key)
+            key = previews.preview_key(blob_key)
+            wrote_preview = preview is not None and not self._blobs.exists(key)
             asset = existing or Asset(organization_id=org, resource_type="image",
                                       type=params.type, asset_id=uuid.uuid4().hex)
             if existing is not None and existing.version >= version:
@@ -167,24 +182,45 @@ class UploadService:
             asset.public_id = public_id or self._fresh_public_id(uow, org, params.type)
             _fill(asset, probe, analysis, version=version, md5=md5, size=size,
                   blob_key=blob_key, original_filename=original_filename,
-                  tags=list(params.tags), context=params.context, created_at=now)
+                  tags=list(params.tags), context=params.context, created_at=now,
+                  preview=preview is not None)
             if existing is None:
                 uow.assets.add(asset)
             try:
                 if wrote_blob:
                     with incoming.path.open("rb") as handle:
                         self._blobs.put(blob_key, handle, content_type=probe.mime)
+                if wrote_preview and preview is not None:
+                    with preview.open("rb") as handle:
+                        self._blobs.put(key, handle, content_type="application/octet-stream")
                 uow.commit()
             except BaseException:
                 uow.rollback()
-                if wrote_blob and not uow.assets.is_blob_referenced(blob_key):
-                    self._blobs.delete(blob_key)
+                if not uow.assets.is_blob_referenced(blob_key):
+                    if wrote_blob:
+                        self._blobs.delete(blob_key)
+                    if wrote_preview:
+                        self._blobs.delete(key)
                 raise
         if existing is not None:
             self._on_overwrite()
         self._metrics.uploads.inc()
         self._metrics.upload_bytes.inc(size)
         return StoredUpload(asset, existing=False, overwritten=existing is not None)
+
+    @contextmanager
+    def _preview(self, path: Path, probe: Probe) -> Iterator[Path | None]:
+        """A temporary file holding the preview of the original at `path`, if it gets one."""
+        if not (self._config.previews and previews.wanted(probe)):
+            yield None
+            return
+        fd, name = tempfile.mkstemp(suffix=previews.SUFFIX, dir=path.parent)
+        os.close(fd)
+        out = Path(name)
+        try:
+            yield out if previews.make(path, probe, out) else None
+        finally:
+            out.unlink(missing_ok=True)
 
     def discard(self, asset: Asset) -> None:
         """Remove an asset `store` just created whose registration failed, and its blob unless
@@ -194,6 +230,7 @@ class UploadService:
             uow.commit()
             if not uow.assets.is_blob_referenced(asset.blob_key):
                 self._blobs.delete(asset.blob_key)
+                self._blobs.delete(previews.preview_key(asset.blob_key))
 
     def _fresh_public_id(self, uow: UnitOfWork, org: str, type_: str) -> str:
         while True:
@@ -258,7 +295,7 @@ class UploadService:
 
 def _fill(asset: Asset, probe: Probe, analysis: Analysis, *, version: int, md5: str, size: int,
           blob_key: str, original_filename: str, tags: list[str], context: dict[str, str],
-          created_at: datetime) -> None:
+          created_at: datetime, preview: bool) -> None:
     asset.version = version
     asset.version_id = secrets.token_hex(16)
     asset.format = probe.format
@@ -289,4 +326,5 @@ def _fill(asset: Asset, probe: Probe, analysis: Analysis, *, version: int, md5: 
         "semi_transparent": analysis.semi_transparent,
         "grayscale": analysis.grayscale,
         "illustration_score": analysis.illustration_score,
+        "preview": preview,  # stored beside the original (tessera.media.preview)
     }
