@@ -47,4 +47,5 @@ def _exact(out: pyvips.Image, target: Size) -> pyvips.Image:
         # libvips rounds the output size on its own; settle the last pixel here.
         out = out.embed(0, 0, max(width, target.width), max(height, target.height),
                         extend="copy").crop(0, 0, target.width, target.height)
-    return out.copy(interpretation="srgb")
+    # A header read instead of an operation when it is sRGB already (most renders).
+    return out if out.interpretation == "srgb" else out.copy(interpretation="srgb")
