@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -127,12 +129,21 @@ _DELIVERABLE = select(*(getattr(Asset, name) for name in _RECORD_FIELDS)).where(
 
 class DeliverableAssets:
     """The one query of every cold delivery, compiled once for the engine's dialect and run on
-    a pooled DBAPI connection, its columns converted by their own SQLAlchemy types: no session,
-    no Core result machinery (12 µs instead of 56 µs for Core on a connection, 141 µs for the
-    ORM in a unit of work; about four times that in a server idling between requests)."""
+    a DBAPI connection, its columns converted by their own SQLAlchemy types: no session, no Core
+    result machinery (12 µs instead of 56 µs for Core on a connection, 141 µs for the ORM in a
+    unit of work; about four times that in a server idling between requests).
+
+    On a SQLite file each thread keeps a connection of its own for it, outside the pool: the
+    pool's checkout and reset cost four times the query (measured: 0.12 vs 0.03 ms, 0.69 vs
+    0.25 ms in a server idling between requests). A lone SELECT opens no transaction there, so
+    each read sees the latest commit."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        url = engine.url
+        self._sqlite_file = url.database if url.get_backend_name() == "sqlite" \
+            and url.database not in (None, "", ":memory:") and not url.query else None
+        self._local = threading.local()
         compiled = _DELIVERABLE.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._order = compiled.positiontup  # None: the driver takes named parameters
@@ -144,22 +155,36 @@ class DeliverableAssets:
         """The asset behind a delivery URL, unless its image is in the trash."""
         params = {"organization_id": organization_id, "resource_type": resource_type,
                   "type": type_, "public_id": public_id}
-        connection = self._engine.raw_connection()
-        try:
-            cursor = connection.cursor()
+        bound = params if self._order is None else tuple(params[name] for name in self._order)
+        if self._sqlite_file is not None:
+            row = self._sqlite_row(bound)
+        else:
+            connection = self._engine.raw_connection()
             try:
-                cursor.execute(self._sql, params if self._order is None
-                               else tuple(params[name] for name in self._order))
-                row = cursor.fetchone()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self._sql, bound)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
-        finally:
-            connection.close()  # back to the pool, which rolls the read back
+                connection.close()  # back to the pool, which rolls the read back
         if row is None:
             return None
         values: list[Any] = [value if convert is None else convert(value)
                              for convert, value in zip(self._convert, row, strict=True)]
         return AssetRecord(*values)
+
+    def _sqlite_row(self, bound: Any) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._sqlite_file, timeout=30)  # type: ignore[arg-type]
+            self._local.connection = connection
+        cursor = connection.execute(self._sql, bound)
+        try:
+            return cursor.fetchone()  # one row at most (the key is unique)
+        finally:
+            cursor.close()  # ends the read
 
 
 class AssetRepository:
