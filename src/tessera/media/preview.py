@@ -5,7 +5,7 @@ JPEG at 1/8, where libjpeg reads only the DC coefficients but must still Huffman
 whole file (a 24 MP photo: ~50 ms of a ~100 ms render, the same in thumbor and sharp). The
 upload decodes the file that way once anyway (the analysis does, for large images) and keeps the
 result, uncompressed, in libvips' own format; renders that would decode at 1/8 map it instead
-(~1 ms). Its pixels and header are those of the decode it replaces, so the derivatives are the
+(~2 ms). Its pixels and header are those of the decode it replaces, so the derivatives are the
 same bytes either way; only EXIF blocks differ (libvips' save updates their size fields), so a
 render that keeps metadata decodes the original. Written only for photos of at least
 `MIN_PIXELS`, where the decode it saves is worth the storage: 3 bytes per 64 pixels, 15-25% of
