@@ -42,7 +42,7 @@ class Decodes:
 def with_preview(renderer: Renderer, corpus: Path, name: str, tmp_path: Path) -> Source:
     source = renderer.file(corpus / name)
     out = tmp_path / (Path(name).stem + previews.SUFFIX)
-    assert previews.make(source.path, source.probe, out)
+    assert previews.make(source.locate(), source.probe, out)
     return dataclasses.replace(source, preview=lambda: out)
 
 
@@ -67,6 +67,21 @@ def test_derivatives_from_a_preview_are_the_same_bytes(
     big = renderer.render(fast, "c_scale,w_0.5", "jpg").rendered.data
     assert decodes.count == before + 1
     assert big == renderer.render(plain, "c_scale,w_0.5", "jpg").rendered.data
+
+
+def test_a_render_from_the_preview_never_locates_the_original(
+        renderer: Renderer, corpus: Path, tmp_path: Path) -> None:
+    # Locating a remote original downloads it: a render from the preview must not.
+    fast = with_preview(renderer, corpus, SOURCES[0], tmp_path)
+    expected = renderer.render(fast, TRANSFORMATIONS[0], "jpg").rendered.data
+
+    def unreachable() -> Path:
+        raise AssertionError("the original was located")
+
+    offline = dataclasses.replace(fast, locate=unreachable)
+    assert renderer.render(offline, TRANSFORMATIONS[0], "jpg").rendered.data == expected
+    with pytest.raises(AssertionError, match="located"):
+        renderer.render(offline, "c_scale,w_0.5", "jpg")
 
 
 def test_derivatives_that_keep_metadata_decode_the_original(
@@ -100,7 +115,7 @@ def test_which_originals_get_one(renderer: Renderer, corpus: Path, tmp_path: Pat
     # A JPEG too small to decode at 1/8: no preview, no file left.
     tiny = renderer.file(corpus / "metadata-edge/two_exif_segments.jpg")
     out = tmp_path / "tiny.v"
-    assert not previews.make(tiny.path, tiny.probe, out)
+    assert not previews.make(tiny.locate(), tiny.probe, out)
     assert not out.exists()
 
 

@@ -109,7 +109,7 @@ def _analysis_pixels(path: Path, probe: Probe, preview: Path | None) -> tuple[Pi
     as 8-bit sRGB(A); and whether the source is single-channel."""
     # Shrink-on-load decodes a 24 MP JPEG at 1/4 or 1/8 of the size: most of the speed-up.
     shrink = max(1, max(probe.width, probe.height) // ANALYSIS_SIZE)
-    image = previews.decode(path, probe, access="sequential", shrink=shrink,
+    image = previews.decode(lambda: path, probe, access="sequential", shrink=shrink,
                             preview=None if preview is None else lambda: preview)
     gray_source = image.interpretation in ("b-w", "grey16")
     # no_rotate: thumbnail_image would apply the orientation tag, and _orient does that below.

@@ -62,16 +62,17 @@ def make(path: Path, probe: Probe, out: Path) -> bool:
     return True
 
 
-def decode(path: Path, probe: Probe, *, access: Access, shrink: int,
+def decode(locate: Callable[[], Path], probe: Probe, *, access: Access, shrink: int,
            preview: Callable[[], Path] | None) -> pyvips.Image:
-    """`load_image(path, probe, access=…, shrink=…)`, from the preview when there is one
-    (`preview` gives its local path) and the decode would be the one it holds."""
+    """`load_image(locate(), probe, access=…, shrink=…)`, from the preview instead when there
+    is one (`preview` gives its local path) and the decode would be the one it holds; then
+    `locate` (which may fetch the original) is not called."""
     if preview is None or probe.format != "jpg" or shrink < SHRINK:
-        return load_image(path, probe, access=access, shrink=shrink)
+        return load_image(locate(), probe, access=access, shrink=shrink)
     harden_libvips()
     try:
         # revalidate: as for originals, never a cached image of a file that may have changed.
         return pyvips.Image.vipsload(str(preview()), revalidate=True)
     except (pyvips.Error, NotFound, OSError) as exc:  # a cache: the original still answers
         log.warning("event=preview_unreadable error=%s", str(exc).splitlines()[0][:120])
-        return load_image(path, probe, access=access, shrink=shrink)
+        return load_image(locate(), probe, access=access, shrink=shrink)

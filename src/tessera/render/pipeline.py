@@ -101,12 +101,19 @@ COMPONENT_STEPS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One stored original, on local disk."""
+    """One stored original. `locate` gives its path on local disk, and `preview` its
+    preview's, if it has one; each is called only when those pixels are decoded (a remote
+    original is fetched then, so a render from the preview never downloads the original)."""
 
-    path: Path
+    locate: Callable[[], Path]
     probe: Probe
     faces: tuple[tuple[int, int, int, int], ...] = ()  # x, y, w, h in display pixels
-    preview: Callable[[], Path] | None = None  # the local path of its preview, if it has one
+    preview: Callable[[], Path] | None = None
+
+    @classmethod
+    def file(cls, path: Path, probe: Probe,
+             faces: tuple[tuple[int, int, int, int], ...] = ()) -> Source:
+        return cls(lambda: path, probe, faces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +226,7 @@ class _Run:
         # A preview's EXIF block is not the original's (tessera.media.preview): not for
         # derivatives that keep metadata.
         keeps_exif = self.output.keep_metadata or self.output.attribution_only
-        work = _Work(load.decode(source.path, probe, source_plan,
+        work = _Work(load.decode(source.locate, probe, source_plan,
                                  None if keeps_exif else source.preview), faces, sequential=True)
         work = self.prepare(work, source_plan)
         if first_plan is not None:
@@ -242,7 +249,7 @@ class _Run:
                    "animation")
         plan = SourcePlan(page=page, frames=count, orientation=1 if self.ignore_orientation
                           else probe.orientation, to_srgb=not self.copy_profile)
-        tall = load.decode(source.path, probe, plan)
+        tall = load.decode(source.locate, probe, plan)
         frame_height = tall.get("page-height") if tall.get_typeof("page-height") else tall.height
         frames = []
         for index in range(tall.height // frame_height):

@@ -69,10 +69,11 @@ class Delivered:
     from_cache: bool = False
 
 
-def source_of(asset: AssetRecord, path: Path,
+def source_of(asset: AssetRecord, locate: Callable[[], Path],
               preview: Callable[[], Path] | None = None) -> Source:
-    """The renderer's view of a stored original, from its row (no re-probing); `preview`
-    fetches its preview, used if the row says it has one."""
+    """The renderer's view of a stored original, from its row (no re-probing): `locate` and
+    `preview` give the local paths of the original and of its preview (used if the row says
+    it has one), when the render decodes them."""
     facts = asset.analysis
     probe = Probe(format=asset.format, mime=facts.get("mime") or _MIME.get(
         asset.format, "application/octet-stream"), width=facts["raw_width"],
@@ -80,7 +81,7 @@ def source_of(asset: AssetRecord, path: Path,
         display_width=asset.width, display_height=asset.height, frames=asset.pages,
         has_alpha=facts["has_alpha"])
     faces = tuple(tuple(int(v) for v in box) for box in facts.get("faces") or ())
-    return Source(path=path, probe=probe, faces=faces,  # type: ignore[arg-type]
+    return Source(locate=locate, probe=probe, faces=faces,  # type: ignore[arg-type]
                   preview=preview if facts.get("preview") else None)
 
 
@@ -302,8 +303,8 @@ class DeliveryService:
         return self._source(asset)
 
     def _source(self, asset: AssetRecord) -> Source:
-        # The preview is fetched only by a render that decodes at 1/8 (from S3: once per node).
-        return source_of(asset, self._originals.path(asset.blob_key),
+        # From S3, each is fetched once per node, and only by a render that decodes it.
+        return source_of(asset, lambda: self._originals.path(asset.blob_key),
                          lambda: self._originals.path(preview_key(asset.blob_key)))
 
     @staticmethod

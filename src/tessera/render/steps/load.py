@@ -22,15 +22,16 @@ from tessera.render.plan import SourcePlan
 from tessera.render.steps.resize import scale
 
 
-def decode(path: Path, probe: Probe, plan: SourcePlan,
+def decode(locate: Callable[[], Path], probe: Probe, plan: SourcePlan,
            preview: Callable[[], Path] | None = None) -> pyvips.Image:
     """The frames `plan` selects, before orientation. Sequential access unless several
     frames are split apart later (frames are cut out of one tall image). `preview`: the
     source's preview, which stands in for a decode at 1/8 (`tessera.media.preview`)."""
     access: Access = "sequential" if plan.frames == 1 else "random"
     if plan.page == 0 and plan.frames == 1:
-        return previews.decode(path, probe, access=access, shrink=plan.shrink, preview=preview)
-    return load_image(path, probe, page=plan.page, n=plan.frames, access=access,
+        return previews.decode(locate, probe, access=access, shrink=plan.shrink,
+                               preview=preview)
+    return load_image(locate(), probe, page=plan.page, n=plan.frames, access=access,
                       shrink=plan.shrink)
 
 
