@@ -246,7 +246,9 @@ def tessera_path_for(state: TesseraState) -> Callable[[Workload, int], str]:
 
 def previews_note() -> str:
     """Whether the server under test keeps previews (the variable passes through to it)."""
-    if os.environ.get("TESSERA_PREVIEWS", "").strip().lower() in ("0", "false", "no", "off"):
+    from tessera.settings import Settings  # the server's own reading of TESSERA_PREVIEWS
+
+    if not Settings().previews:
         return "TESSERA_PREVIEWS=false: Tessera renders every derivative from the original"
     return ("Tessera keeps the 1/8 decode of JPEGs of 4 MP or more from their upload (its "
             "previews, README): the 24 MP fit and fill render from it, the WebP (1/3) from the "

@@ -56,11 +56,21 @@ def test_a_failed_upload_leaves_no_preview(client: TestClient, app: FastAPI, ten
     def broken(_self: UnitOfWork) -> None:
         raise RuntimeError("database gone")
 
+    blobs = app.state.services.blobs
+    put, written = blobs.put, []
+
+    def recorded(key: str, *args: object, **kwargs: object) -> None:
+        written.append(key)
+        put(key, *args, **kwargs)
+
+    monkeypatch.setattr(blobs, "put", recorded)
     monkeypatch.setattr(UnitOfWork, "commit", broken)
     with pytest.raises(RuntimeError, match="database gone"):
         client.post(tenant.upload_url, data=signed_fields(tenant, public_id="site/doomed"),
                     files={"file": ("big.jpg", (corpus / BIG).read_bytes())})
     monkeypatch.undo()
+    # Both were written before the commit failed, and both are gone.
+    assert [key.split("/", 1)[0] for key in written] == ["originals", "previews"]
     assert stored(app, tenant) == (0, [])
     assert _previews(app, tenant) == []
 

@@ -78,10 +78,10 @@ class Renderer:
         self._count += 1
         path = self.directory / f"source{self._count}.{fmt}"
         image.write_to_file(str(path), **save)
-        return Source.file(path, self.probe(path), faces)
+        return self.file(path, faces)
 
     def file(self, path: Path, faces: tuple[tuple[int, int, int, int], ...] = ()) -> Source:
-        return Source.file(path, self.probe(path), faces)
+        return Source(lambda: path, self.probe(path), faces)
 
     @staticmethod
     def probe(path: Path) -> Probe:

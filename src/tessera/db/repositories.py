@@ -157,7 +157,7 @@ class DeliverableAssets:
                   "type": type_, "public_id": public_id}
         bound = params if self._order is None else tuple(params[name] for name in self._order)
         if self._sqlite_file is not None:
-            row = self._sqlite_row(bound)
+            row = self._sqlite_row(self._sqlite_file, bound)
         else:
             connection = self._engine.raw_connection()
             try:
@@ -175,10 +175,10 @@ class DeliverableAssets:
                              for convert, value in zip(self._convert, row, strict=True)]
         return AssetRecord(*values)
 
-    def _sqlite_row(self, bound: Any) -> Any:
+    def _sqlite_row(self, database: str, bound: Any) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(self._sqlite_file, timeout=30)  # type: ignore[arg-type]
+            connection = sqlite3.connect(database, timeout=30)
             self._local.connection = connection
         cursor = connection.execute(self._sql, bound)
         try:

@@ -48,6 +48,11 @@ def preview_key(blob_key: str) -> str:
     return f"previews/{blob_key.removeprefix('originals/')}{SUFFIX}"
 
 
+def original_keys(blob_key: str) -> tuple[str, str]:
+    """Every blob an original owns, to delete together: itself and its preview (if any)."""
+    return blob_key, preview_key(blob_key)
+
+
 def make(path: Path, probe: Probe, out: Path) -> bool:
     """Write the preview of the JPEG at `path` to `out` (a name ending in `.v`); False, and
     nothing written, if the file does not decode at 1/8 (the analysis then has its say)."""

@@ -110,11 +110,6 @@ class Source:
     faces: tuple[tuple[int, int, int, int], ...] = ()  # x, y, w, h in display pixels
     preview: Callable[[], Path] | None = None
 
-    @classmethod
-    def file(cls, path: Path, probe: Probe,
-             faces: tuple[tuple[int, int, int, int], ...] = ()) -> Source:
-        return cls(lambda: path, probe, faces)
-
 
 @dataclass(frozen=True, slots=True)
 class Rendered:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from tessera.db.uow import Database
-from tessera.media.preview import preview_key
+from tessera.media.preview import original_keys
 from tessera.services.delivery import derivatives_prefix
 from tessera.services.ports import BlobStore
 
@@ -63,7 +63,7 @@ class TrashPurgeService:
                 with self._db.uow() as uow:
                     shared = uow.assets.is_blob_referenced(asset.blob_key)
                 if not shared:
-                    for key in (asset.blob_key, preview_key(asset.blob_key)):
+                    for key in original_keys(asset.blob_key):
                         self._blobs.delete(key)
                         self._forget_original(key)
                     originals += 1

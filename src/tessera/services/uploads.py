@@ -229,8 +229,8 @@ class UploadService:
             uow.assets.delete(asset.id)
             uow.commit()
             if not uow.assets.is_blob_referenced(asset.blob_key):
-                self._blobs.delete(asset.blob_key)
-                self._blobs.delete(previews.preview_key(asset.blob_key))
+                for key in previews.original_keys(asset.blob_key):
+                    self._blobs.delete(key)
 
     def _fresh_public_id(self, uow: UnitOfWork, org: str, type_: str) -> str:
         while True:
