@@ -1,9 +1,13 @@
 """`kill_after`: libvips is stopped mid-computation by the watchdog thread, and a finished
-computation leaves nothing scheduled behind (the cancelled action held its image)."""
+computation leaves nothing scheduled behind (the cancelled action held its image);
+`release_later` lets go of an image on the watchdog thread."""
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
+from collections.abc import Callable
 
 import pytest
 import pyvips
@@ -36,3 +40,47 @@ def test_errors_other_than_the_kill_pass_through() -> None:
     image = pyvips.Image.black(64, 64)
     with pytest.raises(pyvips.Error), kill_after(image, 30.0, Killed):
         image.crop(100, 100, 10, 10)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+class _Held:
+    """Stands for an image (pyvips images take no weak references)."""
+
+    def __call__(self) -> None:
+        pass
+
+
+def test_an_action_due_before_those_waiting_runs_on_time() -> None:
+    # The thread sleeps until the earliest entry: a later-scheduled, sooner action wakes it.
+    kept = pyvips.Image.black(8, 8)
+    with kill_after(kept, 30.0, Killed):  # a long wait at the head of the queue
+        ran = threading.Event()
+        started = time.monotonic()
+        decode._watchdog.schedule(0.05, ran.set)
+        assert ran.wait(5)
+        assert time.monotonic() - started < 2
+
+
+def test_release_later_lets_go_on_the_watchdog_thread() -> None:
+    held = _Held()
+    gone = weakref.ref(held)
+    decode.release_later(held, 0.05)
+    del held
+    assert gone() is not None  # the watchdog holds it until its time
+    assert _wait_for(lambda: gone() is None)  # and lets go once run, not at its next action
+
+
+def test_an_action_is_let_go_once_it_has_run() -> None:
+    action = _Held()
+    gone = weakref.ref(action)
+    decode._watchdog.schedule(0.01, action)
+    del action
+    assert _wait_for(lambda: gone() is None)  # a fired kill no longer holds its image

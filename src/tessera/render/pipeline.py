@@ -30,6 +30,7 @@ from tessera.grammar.ast import (
     TextLayer,
     Transformation,
 )
+from tessera.media.decode import release_later
 from tessera.media.probe import Probe
 from tessera.render.geometry import Box, Context, Size
 from tessera.render.layers import (
@@ -144,6 +145,10 @@ def render(source: Source, transformation: Transformation, negotiated: Negotiate
     check_size(width, full_height, limits.max_output_pixels, "output image")
     with watch(image, run.deadline):
         data = encode(image, replace(run.output, format=fmt, quality=negotiated.quality))
+    # Freeing the pipeline (every operation, the decoder) costs 0.2-0.3 ms for a 1 MP
+    # thumbnail: done on the watchdog thread once the answer has gone.
+    release_later(image)
+    del image
     log.info("event=render_done format=%s width=%d height=%d bytes=%d components=%d "
              "duration_ms=%d", fmt, width, height, len(data), len(transformation),
              (run.deadline.elapsed()) * 1000)
