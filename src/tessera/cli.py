@@ -97,7 +97,8 @@ def serve(
                f"libvips {libvips}, {count} worker{'s' if count > 1 else ''})")
     options: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "log_level": "info",
-        "proxy_headers": True, "access_log": settings.access_log, "log_config": log_config()}
+        "proxy_headers": True, "access_log": settings.access_log, "log_config": log_config(),
+        "timeout_keep_alive": settings.keep_alive}
     if count == 1:
         from tessera.app import create_app
 

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         30, description="Days an image stays in the trash before it, its original and its "
         "derivatives are purged for good (hourly in the server, or `tessera purge`)."
     )
+    keep_alive: int = Field(
+        75, ge=1, description="Seconds an idle keep-alive connection stays open (uvicorn's own "
+        "default is 5). Longer than the idle timeout of the proxy or CDN in front (AWS ALB: "
+        "60 s), which would otherwise send a request on a connection the server is closing "
+        "(a 502); and a client's connection stays on the worker it first reached."
+    )
     access_log: bool = Field(
         False, description="Log every request (uvicorn's access log). Off by default: it costs "
         "about a third of the throughput on cached derivatives; the proxy or CDN in front "
