@@ -36,6 +36,7 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_text = str(root)
         self._staging = root / _STAGING_DIR
         self._staging.mkdir(parents=True, exist_ok=True)
 
@@ -75,9 +76,12 @@ class LocalBlobStore:
 
     def get_bytes(self, key: str) -> bytes:
         """Whole object. Raises `NotFound` if absent."""
-        path = self._path(key)
+        # A plain string path: every cold delivery misses here once, and pathlib's joining
+        # and opening took longer than the failed open itself (a miss: 9.7 against 6.0 µs).
+        path = os.path.join(self._root_text, validate_key(key))
         try:
-            return path.read_bytes()
+            with open(path, "rb") as file:
+                return file.read()
         except _MISSING:
             raise blob_not_found(key) from None
 
