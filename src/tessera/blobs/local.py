@@ -36,7 +36,6 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._root_text = str(root)
         self._staging = root / _STAGING_DIR
         self._staging.mkdir(parents=True, exist_ok=True)
 
@@ -76,12 +75,9 @@ class LocalBlobStore:
 
     def get_bytes(self, key: str) -> bytes:
         """Whole object. Raises `NotFound` if absent."""
-        # A plain string path: every cold delivery misses here once, and pathlib's joining
-        # and opening took longer than the failed open itself (a miss: 9.7 against 6.0 µs).
-        path = os.path.join(self._root_text, validate_key(key))
+        path = self._path(key)
         try:
-            with open(path, "rb") as file:
-                return file.read()
+            return path.read_bytes()
         except _MISSING:
             raise blob_not_found(key) from None
 
