@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from tessera import deferred
 from tessera.blobs.local import LocalBlobStore
 from tessera.cluster.host import HostCoordinator
 from tessera.services.derivative_writer import DerivativeWriter
@@ -75,3 +76,32 @@ def test_past_its_memory_bound_the_writer_stores_in_the_caller(tmp_path: Path) -
     assert order == ["then", "returned"]  # written and released before store() returned
     assert store.get_bytes("derived/o/a/f") == b"too-large"
     writer.close()
+
+
+def test_flush_waits_for_a_hand_over_still_deferred(tmp_path: Path) -> None:
+    store = GatedStore(tmp_path / "blobs")
+    store.gate.set()
+    writer = DerivativeWriter(store)
+    with deferred.collecting() as later:  # as on a handoff thread, before its answer has gone
+        writer.store("derived/o/a/g", b"webp-bytes", "image/webp")
+    assert not store.exists("derived/o/a/g")  # not even handed to the writer thread yet
+    threading.Timer(0.1, deferred.run, [later]).start()
+
+    writer.flush()
+
+    assert store.get_bytes("derived/o/a/g") == b"webp-bytes"
+    writer.close()
+
+
+def test_a_hand_over_after_close_is_stored_in_place(tmp_path: Path) -> None:
+    store = GatedStore(tmp_path / "blobs")
+    store.gate.set()
+    writer = DerivativeWriter(store)
+    with deferred.collecting() as later:
+        writer.store("derived/o/a/h", b"gif-bytes", "image/gif")
+    writer.close()  # the server stopping while an answer was on its way out
+
+    deferred.run(later)
+
+    assert store.get_bytes("derived/o/a/h") == b"gif-bytes"
+    assert writer.pending("derived/o/a/h") is None

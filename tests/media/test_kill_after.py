@@ -1,6 +1,5 @@
 """`kill_after`: libvips is stopped mid-computation by the watchdog thread, and a finished
-computation leaves nothing scheduled behind (the cancelled action held its image);
-`release_later` lets go of an image on the watchdog thread."""
+computation leaves nothing scheduled behind (the cancelled action held its image)."""
 
 from __future__ import annotations
 
@@ -67,15 +66,6 @@ def test_an_action_due_before_those_waiting_runs_on_time() -> None:
         decode._watchdog.schedule(0.05, ran.set)
         assert ran.wait(5)
         assert time.monotonic() - started < 2
-
-
-def test_release_later_lets_go_on_the_watchdog_thread() -> None:
-    held = _Held()
-    gone = weakref.ref(held)
-    decode.release_later(held, 0.05)
-    del held
-    assert gone() is not None  # the watchdog holds it until its time
-    assert _wait_for(lambda: gone() is None)  # and lets go once run, not at its next action
 
 
 def test_an_action_is_let_go_once_it_has_run() -> None:

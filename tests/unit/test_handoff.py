@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tessera import deferred
 from tessera.http.handoff import Handoff
 
 T = TypeVar("T")
@@ -112,3 +113,57 @@ def test_a_caller_that_goes_away_frees_the_thread_for_the_next_call() -> None:
 
     assert run(main) == "next"
     assert errors == []
+
+
+def test_deferred_work_runs_after_the_caller_has_the_answer() -> None:
+    handoff = Handoff(name="defer")
+    answered = threading.Event()
+    order: list[str] = []
+
+    def deferred_work() -> None:
+        # Run before the answer, this would wait in vain: the caller could not set it.
+        order.append("deferred" if answered.wait(5) else "deferred before the answer")
+
+    def compute() -> str:
+        deferred.defer(deferred_work)
+        order.append("computed")
+        return "answer"
+
+    async def main() -> str:
+        result = await handoff.run(compute)
+        answered.set()
+        return result
+
+    assert run(main) == "answer"
+    assert _wait_for(lambda: len(order) == 2)
+    assert order == ["computed", "deferred"]
+
+
+def test_a_thread_with_deferred_work_takes_no_call_until_it_is_done() -> None:
+    handoff = Handoff(name="busy")
+    finish = threading.Event()
+
+    def leave_work() -> int:
+        deferred.defer(lambda: finish.wait(5))
+        return threading.get_ident()
+
+    async def main() -> tuple[int, int, float]:
+        first = await handoff.run(leave_work)
+        started = time.monotonic()
+        second = await handoff.run(threading.get_ident)  # not queued behind the deferred work
+        waited = time.monotonic() - started
+        finish.set()
+        return first, second, waited
+
+    first, second, waited = run(main)
+    assert first != second
+    assert waited < 4
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -13,7 +13,6 @@ only what `tessera.media.probe` has accepted.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import threading
@@ -393,20 +392,6 @@ def kill_after(image: pyvips.Image, seconds: float,
         raise
     finally:
         _watchdog.cancel(entry)
-
-
-def release_later(image: object, seconds: float = 0.002) -> None:
-    """Drop this reference to `image` (a pyvips image, usually) on the watchdog thread in
-    `seconds`, not here.
-
-    Unreferencing a finished pipeline frees every operation in it and the decoder's state:
-    0.2-0.3 ms for a 1 MP thumbnail, spent after its bytes were ready. Done later, it is off
-    the path of the answer."""
-    _watchdog.schedule(seconds, functools.partial(_keep, image))
-
-
-def _keep(_image: object) -> None:
-    """The action that holds an image until it runs (`release_later`)."""
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from typing import Final, TypeVar
 
 import pyvips
 
+from tessera import deferred
 from tessera.errors import GrammarError
 from tessera.grammar.ast import (
     AngleMode,
@@ -30,7 +31,6 @@ from tessera.grammar.ast import (
     TextLayer,
     Transformation,
 )
-from tessera.media.decode import release_later
 from tessera.media.probe import Probe
 from tessera.render.geometry import Box, Context, Size
 from tessera.render.layers import (
@@ -146,8 +146,8 @@ def render(source: Source, transformation: Transformation, negotiated: Negotiate
     with watch(image, run.deadline):
         data = encode(image, replace(run.output, format=fmt, quality=negotiated.quality))
     # Freeing the pipeline (every operation, the decoder) costs 0.2-0.3 ms for a 1 MP
-    # thumbnail: done on the watchdog thread once the answer has gone.
-    release_later(image)
+    # thumbnail: done once the answer has gone.
+    deferred.hold(image)
     del image
     log.info("event=render_done format=%s width=%d height=%d bytes=%d components=%d "
              "duration_ms=%d", fmt, width, height, len(data), len(transformation),
