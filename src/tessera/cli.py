@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -104,12 +105,15 @@ def serve(
 
         uvicorn.run(create_app(settings), **options)
         return
-    from tessera.workers import WORKER_APP, worker_environment
+    from tessera.workers import supervise, worker_environment
 
     # Created here, once: workers starting together would race to generate it.
     load_server_key(settings.secret_key, settings.data_dir)
-    os.environ.update(worker_environment(settings))  # uvicorn spawns: they inherit it
-    uvicorn.run(WORKER_APP, factory=True, workers=count, **options)
+    environment = worker_environment(settings)
+    os.environ.update(environment)  # the workers are spawned: they inherit it
+    status = supervise(count, Path(environment["TESSERA_WORKER_GROUP"]), options)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()
