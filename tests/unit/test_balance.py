@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tessera.http.balance import Balancer, inbox_path
+from tests.support.loops import run
 
 
 class Echo(asyncio.Protocol):
@@ -40,7 +41,7 @@ def test_a_connection_goes_to_the_less_loaded_worker_and_is_served_there(
         return answer
 
     try:
-        assert asyncio.run(main()) == b"served: GET /"
+        assert run(main) == b"served: GET /"
         # Counted for the receiver at once, so that the next accept sees it.
         assert idle.table.load(1, time.monotonic()) > 0.9
     finally:
@@ -89,7 +90,7 @@ def test_a_descriptor_that_is_no_socket_is_closed_not_served(tmp_path: Path) -> 
         await asyncio.sleep(0.2)
 
     try:
-        asyncio.run(main())
+        run(main)
         os.close(read_end)  # ours: no read end is left unless the receiver kept its copy
         with pytest.raises(BrokenPipeError):
             os.write(write_end, b"x")

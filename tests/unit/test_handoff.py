@@ -7,34 +7,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from tessera import deferred
 from tessera.http.handoff import Handoff
+from tests.support.loops import run
 
 T = TypeVar("T")
-
-
-def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """`main()` on an event loop of its own, in a thread of its own: another test's library
-    (Playwright's sync API) may keep a loop running in this one."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = asyncio.run(main())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]  # type: ignore[no-any-return]
 
 
 def test_a_call_returns_its_result_from_another_thread() -> None:
