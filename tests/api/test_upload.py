@@ -124,10 +124,25 @@ def test_overwrite_and_existing(client: TestClient, app: FastAPI, tenant: Tenant
     assert second["overwritten"] is True
     assert second["version"] > first["version"]
     assert second["etag"] != first["etag"] and second["asset_id"] == first["asset_id"]
+    # The replaced original is deleted; only the new one's bytes remain.
+    rows, blobs = stored(app, tenant)
+    assert rows == 1 and blobs == [f"originals/{tenant.organization_id}/"
+                                   f"{sha256(other)[:2]}/{sha256(other)}"]
     kept = post(client, signed_fields(tenant, public_id="same", overwrite=False), photo).json()
     assert kept["existing"] is True and kept["etag"] == second["etag"]
     assert kept["version"] == second["version"]
     assert stored(app, tenant)[0] == 1
+
+
+def test_an_overwrite_keeps_the_old_original_another_image_still_has(
+        client: TestClient, app: FastAPI, tenant: Tenant, photo: Path, corpus: Path) -> None:
+    other = next((corpus / "jpeg").glob("*.jpg"))
+    post(client, signed_fields(tenant, public_id="first"), photo)
+    post(client, signed_fields(tenant, public_id="twin"), photo)  # the same bytes
+    assert post(client, signed_fields(tenant, public_id="first"), other).json()["overwritten"]
+    assert sorted(stored(app, tenant)[1]) == sorted(
+        f"originals/{tenant.organization_id}/{sha256(path)[:2]}/{sha256(path)}"
+        for path in (photo, other))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -210,3 +225,7 @@ def test_health_and_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1_1/{cloud}/{resource_type}/upload" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

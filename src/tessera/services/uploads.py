@@ -177,6 +177,7 @@ class UploadService:
             wrote_preview = preview is not None and not self._blobs.exists(key)
             asset = existing or Asset(organization_id=org, resource_type="image",
                                       type=params.type, asset_id=uuid.uuid4().hex)
+            replaced = existing.blob_key if existing is not None else None
             if existing is not None and existing.version >= version:
                 version = existing.version + 1  # versions must change on every overwrite
             asset.public_id = public_id or self._fresh_public_id(uow, org, params.type)
@@ -203,6 +204,8 @@ class UploadService:
                         self._blobs.delete(key)
                 raise
         if existing is not None:
+            if replaced is not None and replaced != blob_key:
+                self._drop_unreferenced(replaced)  # as Cloudinary, the old original goes
             self._on_overwrite()
         self._metrics.uploads.inc()
         self._metrics.upload_bytes.inc(size)
@@ -228,9 +231,15 @@ class UploadService:
         with self._db.uow() as uow:
             uow.assets.delete(asset.id)
             uow.commit()
-            if not uow.assets.is_blob_referenced(asset.blob_key):
-                for key in previews.original_keys(asset.blob_key):
-                    self._blobs.delete(key)
+        self._drop_unreferenced(asset.blob_key)
+
+    def _drop_unreferenced(self, blob_key: str) -> None:
+        """Delete original `blob_key` and its preview, unless an asset still has those bytes."""
+        with self._db.uow() as uow:
+            if uow.assets.is_blob_referenced(blob_key):
+                return
+        for key in previews.original_keys(blob_key):
+            self._blobs.delete(key)
 
     def _fresh_public_id(self, uow: UnitOfWork, org: str, type_: str) -> str:
         while True:
