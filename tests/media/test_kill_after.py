@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable
 
 import pytest
 import pyvips
 
 from tessera.media import decode
 from tessera.media.decode import kill_after
+from tests.support.concurrency import wait_for
 
 
 class Killed(Exception):
@@ -41,14 +41,6 @@ def test_errors_other_than_the_kill_pass_through() -> None:
         image.crop(100, 100, 10, 10)
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
-
 
 class _Held:
     """Stands for an image (pyvips images take no weak references)."""
@@ -73,4 +65,4 @@ def test_an_action_is_let_go_once_it_has_run() -> None:
     gone = weakref.ref(action)
     decode._watchdog.schedule(0.01, action)
     del action
-    assert _wait_for(lambda: gone() is None)  # a fired kill no longer holds its image
+    assert wait_for(lambda: gone() is None)  # a fired kill no longer holds its image

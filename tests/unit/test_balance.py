@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tessera.http.balance import Balancer, inbox_path
-from tests.support.loops import run
+from tests.support.concurrency import run
 
 
 class Echo(asyncio.Protocol):

@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
 
 from tessera import deferred
 from tessera.http.handoff import Handoff
-from tests.support.loops import run
+from tests.support.concurrency import run, wait_for
 
 T = TypeVar("T")
 
@@ -117,7 +116,7 @@ def test_deferred_work_runs_after_the_caller_has_the_answer() -> None:
         return result
 
     assert run(main) == "answer"
-    assert _wait_for(lambda: len(order) == 2)
+    assert wait_for(lambda: len(order) == 2)
     assert order == ["computed", "deferred"]
 
 
@@ -141,11 +140,3 @@ def test_a_thread_with_deferred_work_takes_no_call_until_it_is_done() -> None:
     assert first != second
     assert waited < 4
 
-
-def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True

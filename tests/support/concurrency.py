@@ -1,9 +1,11 @@
-"""Running a coroutine to completion from a test, whatever the test's thread already runs."""
+"""Helpers for tests of threads and event loops: run a coroutine whatever the test's thread
+already runs, wait for a condition."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -27,3 +29,13 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]  # type: ignore[no-any-return]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """True once `condition()` holds, polling; False if it still does not after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
