@@ -65,9 +65,11 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     """Prepare the group's directory for a new start; the variables the workers inherit."""
     group = (settings.data_dir / "workers").resolve()
     metrics = group / "metrics"
-    # Files of a previous run's workers would be summed with this run's.
+    # Files of a previous run's workers would be summed with this run's, and its loads
+    # (`tessera.http.balance`) dated by a clock that may have restarted since.
     shutil.rmtree(metrics, ignore_errors=True)
     metrics.mkdir(parents=True)
+    (group / "load").unlink(missing_ok=True)
     return {"TESSERA_HOST": settings.host, "TESSERA_PORT": str(settings.port),
             "TESSERA_WORKER_GROUP": str(group), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
 
