@@ -58,9 +58,8 @@ def collecting() -> Iterator[list[Action]]:
 def run(queue: list[Action]) -> None:
     """Run and let go of every action in `queue`, in order; a failure is logged, not raised
     (the answer it followed has gone already)."""
-    queue.reverse()  # popped from the end: first in, first run
     while queue:
-        action = queue.pop()
+        action = queue.pop(0)
         try:
             action()
         except Exception:

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("uvicorn.error")  # beside uvicorn's own lines about the processes
 
 WORKER_APP: Final = f"{__name__}:worker_app"  # what uvicorn imports in each spawned worker
-STARTUP_FAILURE: Final = 3  # uvicorn's exit status when the app cannot start
 RESTART_PAUSE_SECONDS: Final = 1.0  # between the deaths of a worker and its next start
 
 
@@ -86,6 +85,7 @@ def supervise(count: int, group: Path, options: dict[str, Any]) -> int:
     again any that dies; the exit status (uvicorn's startup failure if a worker could not
     start its app)."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE  # a worker's status when its app cannot start
 
     config = uvicorn.Config(WORKER_APP, factory=True, workers=count, **options)
     listener = config.bind_socket()

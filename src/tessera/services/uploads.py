@@ -177,7 +177,7 @@ class UploadService:
             wrote_preview = preview is not None and not self._blobs.exists(key)
             asset = existing or Asset(organization_id=org, resource_type="image",
                                       type=params.type, asset_id=uuid.uuid4().hex)
-            replaced = existing.blob_key if existing is not None else None
+            replaced = existing.blob_key if existing is not None else blob_key
             if existing is not None and existing.version >= version:
                 version = existing.version + 1  # versions must change on every overwrite
             asset.public_id = public_id or self._fresh_public_id(uow, org, params.type)
@@ -204,7 +204,7 @@ class UploadService:
                         self._blobs.delete(key)
                 raise
         if existing is not None:
-            if replaced is not None and replaced != blob_key:
+            if replaced != blob_key:
                 self._drop_unreferenced(replaced)  # as Cloudinary, the old original goes
             self._on_overwrite()
         self._metrics.uploads.inc()
